@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 KUBELAB_SYSTEM_PACKAGES="graphviz etcd-server chromium" tools/setup.sh book,test,dev
 v=.venv/bin
-export MPLBACKEND=Agg
 
 echo "== lint and types"
 $v/ruff check kubelab tests benchmarks tools
