@@ -21,6 +21,9 @@ EXPECTED = [
     ("v1", "Endpoints", "endpoints", True, ("ep",), "/registry/services/endpoints"),
     ("v1", "ConfigMap", "configmaps", True, ("cm",), "/registry/configmaps"),
     ("v1", "Secret", "secrets", True, (), "/registry/secrets"),
+    # kubectl api-resources: limitranges (limits), resourcequotas (quota)
+    ("v1", "LimitRange", "limitranges", True, ("limits",), "/registry/limitranges"),
+    ("v1", "ResourceQuota", "resourcequotas", True, ("quota",), "/registry/resourcequotas"),
     ("v1", "ServiceAccount", "serviceaccounts", True, ("sa",), "/registry/serviceaccounts"),
     ("v1", "Event", "events", True, ("ev",), "/registry/events"),
     ("apps/v1", "Deployment", "deployments", True, ("deploy",), "/registry/deployments"),
