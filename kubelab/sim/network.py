@@ -199,7 +199,10 @@ class Network:
         if (env.src, env.dst) in self._cuts:
             self._drop(env.src, env.dst, env.port, "partitioned")
             return
-        host = self._world.host(env.dst, create=False)
+        host = self._world.find_host(env.dst)
+        if host is None:
+            self._drop(env.src, env.dst, env.port, "no such host")
+            return
         handler = host.handler(env.port) if host.up else None
         if handler is None:
             self._drop(env.src, env.dst, env.port, "down" if not host.up else "no listener")

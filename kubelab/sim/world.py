@@ -126,6 +126,10 @@ class World:
             h = self.add_host(name)
         return h
 
+    def find_host(self, name: str) -> Host | None:
+        """The host called ``name``, or ``None``."""
+        return self._hosts.get(name)
+
     @property
     def hosts(self) -> list[Host]:
         """All hosts, sorted by name."""

@@ -325,3 +325,11 @@ def test_same_seed_gives_byte_identical_traces_across_processes() -> None:
     assert outs[0] == outs[1] == outs[2]
     assert outs[0].count("\n") > 100
     assert '"kind":"crash"' in outs[0] and '"kind":"suspect"' in outs[0]
+
+
+def test_sending_to_a_host_that_does_not_exist_is_a_lost_message() -> None:
+    w = World()
+    a = w.add_host("a")
+    a.send("nowhere", "p", None)
+    w.run(until=1)
+    assert w.network.dropped == 1
