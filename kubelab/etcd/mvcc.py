@@ -563,6 +563,7 @@ class MVCCStore:
         self.lessor = Lessor(min_ttl=min_lease_ttl, primary=lessor_primary)
         self.lessor.range_deleter = self._delete_keys
         self.hub = WatchHub(self)
+        self._applying = False
 
     # --- revisions ---
 
@@ -666,7 +667,8 @@ class MVCCStore:
         if not tx.changes:
             return
         self._rev = tx.begin_rev + 1
-        self.hub.notify(self._rev, [_event(k, r) for k, r in tx.changes])
+        if self.hub.watching:
+            self.hub.notify(self._rev, [_event(k, r) for k, r in tx.changes])
 
     def _delete_keys(self, keys: Sequence[bytes]) -> None:
         """The lessor's range deleter: delete keys in one write transaction (one revision)."""
@@ -826,7 +828,8 @@ class MVCCStore:
 
     def _put(self, p: JSON) -> JSON:
         _check_put_req(p)
-        self._check_size(_sized_put(p))
+        if not self._applying:
+            self._check_size(_sized_put(p))
         if p["lease"] != NO_LEASE and self.lessor.lookup(p["lease"]) is None:
             raise ErrLeaseNotFound()
         tx = _WriteTxn(self._rev)
@@ -868,7 +871,8 @@ class MVCCStore:
 
     def _delete(self, d: JSON) -> JSON:
         _check_delete_req(d)
-        self._check_size(_sized_delete(d))
+        if not self._applying:
+            self._check_size(_sized_delete(d))
         tx = _WriteTxn(self._rev)
         resp = self._do_delete(tx, d)
         self._end(tx)
@@ -913,7 +917,7 @@ class MVCCStore:
         _check_intervals(t["success"])
         _check_intervals(t["failure"])
         is_write = not _txn_readonly(t)
-        if is_write:
+        if is_write and not self._applying:
             self._check_size(_sized_txn(t))
         path = self._compare_path(t)
         if is_write:
@@ -1119,7 +1123,9 @@ class MVCCStore:
 
     # --- the apply entry point ---
 
-    def apply(self, request: Mapping[str, Any], *, now: float = 0.0) -> JSON:
+    def apply(
+        self, request: Mapping[str, Any], *, now: float = 0.0, check_size: bool = False
+    ) -> JSON:
         """Apply one committed request in etcd's InternalRaftRequest shape.
 
         ``{"put": {...}}``, ``{"delete_range": {...}}``, ``{"txn": {...}}``,
@@ -1131,6 +1137,16 @@ class MVCCStore:
         """
         if len(request) != 1:
             raise ValueError("a request holds exactly one operation")
+        # The size limit is checked by the member that proposes (etcdserver
+        # processInternalRaftRequestOnce), not again when every member applies;
+        # ``check_size=True`` does both steps, as a single-member request would see them.
+        self._applying = not check_size
+        try:
+            return self._apply(request, now)
+        finally:
+            self._applying = False
+
+    def _apply(self, request: Mapping[str, Any], now: float) -> JSON:
         ((kind, body),) = request.items()
         if kind == "put":
             return self._put(_norm_put(body))

@@ -109,6 +109,11 @@ class WatchHub:
         self._next_id = 0
         self._last_progress = 0.0
 
+    @property
+    def watching(self) -> bool:
+        """Whether any watcher is registered (writes skip building events otherwise)."""
+        return bool(self._watchers)
+
     # --- watcher lifecycle ---
 
     def watch(

@@ -53,7 +53,7 @@ def run_model(store: MVCCStore, kind: str, body: dict[str, Any]) -> tuple[str, A
         if kind == "ttl":
             out = store.lease_time_to_live(body["ID"], now=0.0, keys=True)
             return "ok", {k: out[k] for k in ("ID", "TTL", "grantedTTL", "keys")}
-        resp = store.apply({kind: body})
+        resp = store.apply({kind: body}, check_size=True)
     except EtcdError as err:
         return "err", type(err)
     if kind == "lease_grant":
