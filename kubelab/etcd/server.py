@@ -29,6 +29,7 @@ them: lower-case hex (``types.ID.String``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import math
@@ -890,8 +891,11 @@ class _Server:
         )
 
     def _send_snapshot(self, dst: str, m: Message) -> None:
-        snap = m.snapshot
-        assert snap is not None
+        # etcdserver createMergedSnapshotMessage: send the current applied state and
+        # membership, not raft's stored snapshot, so a member added after the last snapshot
+        # finds itself in the configuration it receives.
+        snap = self.raw.snapshot_for_send(self.store.snapshot())
+        m = dataclasses.replace(m, snapshot=snap)
         self.world.log(self.name, "etcd", "snapshot-send", to=dst, index=snap.index, term=snap.term)
         ev = self.host.call(dst, SNAPSHOT_PORT, m, timeout=SNAPSHOT_SEND_TIMEOUT)
         to = m.to

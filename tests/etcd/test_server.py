@@ -431,3 +431,22 @@ def test_same_seed_same_trace_across_processes_and_hash_seeds() -> None:
             ).stdout
         )
     assert outs[0] == outs[1] == _scenario(21)
+
+
+def test_member_added_after_log_compaction_catches_up_from_a_snapshot() -> None:
+    # The new member's first entries were compacted away, so the leader must send a snapshot;
+    # it must carry the current membership (etcdserver createMergedSnapshotMessage), or the
+    # new member never finds itself in the configuration and refuses it.
+    w, c = _cluster(seed=12, snapshot_count=10, snapshot_catch_up_entries=2)
+    c.wait_for_leader()
+    cli = c.client()
+    for i in range(40):
+        cli.put(f"k{i}", f"v{i}")
+    new = c.add_member("etcd-4")
+    w.run(duration=3)
+    assert w.trace.filter(component="etcd", kind="snapshot-installed", host="etcd-4")
+    assert new.store is not None
+    assert new.store.range("k39")["kvs"][0]["value"] == b"v39"
+    cli.put("after", "join")
+    w.run(duration=1)
+    assert new.store.range("after")["kvs"][0]["value"] == b"join"
