@@ -100,7 +100,9 @@ class StatusError(Exception):
 
     def __init__(self, status: Mapping[str, Any]) -> None:
         self.status: dict[str, Any] = copy.deepcopy(dict(status))
-        super().__init__(self.message)
+        # args holds the Status so the error can be rebuilt as ``type(err)(*err.args)``
+        # (SimPy re-raises a failed event that way); str() stays the message.
+        super().__init__(self.status)
 
     @property
     def message(self) -> str:

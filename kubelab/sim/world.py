@@ -57,6 +57,8 @@ class World:
         target = until if until is not None else self.now + float(duration or 0.0)
         if target < self.now:
             raise WorldError(f"cannot run back in time: now={self.now}, until={target}")
+        if target == self.now:
+            return
         self.env.run(until=target)
 
     def wait(self, event: simpy.Event, timeout: float | None = None) -> Any:

@@ -252,3 +252,11 @@ def test_kubectl_unauthorized_and_reasonless_errors() -> None:
     )
     status = {"kind": "Status", "status": "Failure", "message": "it broke", "code": 500}
     assert E.error_from_server(status) == "Error from server: it broke"
+
+
+def test_status_error_can_be_rebuilt_from_its_args() -> None:
+    # SimPy re-raises a failed event's exception as type(err)(*err.args).
+    err = E.not_found("pods", "x")
+    again = type(err)(*err.args)
+    assert str(again) == 'pods "x" not found'
+    assert again.code == 404

@@ -333,3 +333,10 @@ def test_sending_to_a_host_that_does_not_exist_is_a_lost_message() -> None:
     a.send("nowhere", "p", None)
     w.run(until=1)
     assert w.network.dropped == 1
+
+
+def test_running_for_zero_seconds_is_a_no_op() -> None:
+    w = World()
+    w.run(duration=0)
+    w.run(until=0)
+    assert w.now == 0
