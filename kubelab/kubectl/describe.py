@@ -293,7 +293,7 @@ def _events(writer: _Writer, events: Sequence[Obj], now: float) -> None:
             interval = f"{cell_age(e.get('lastTimestamp'), now)} (x{_i(e, 'count')} over {first})"
         else:
             interval = first
-        source = _s(_m(e, "source"), "component") or _s(e, "reportingController")
+        source = _s(_m(e, "source"), "component") or _s(e, "reportingComponent")
         writer.write(
             1,
             f"{_s(e, 'type')}\t{_s(e, 'reason')}\t{interval}\t{source}\t"

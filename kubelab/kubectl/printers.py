@@ -606,7 +606,8 @@ def _resource_quota_row(rq: Obj, now: float) -> list[Cell]:
 
 def _event_source(event: Obj) -> str:
     source = _m(event, "source")
-    component = _s(source, "component") or _s(event, "reportingController")
+    # core/v1 Event: the Go field ReportingController has the JSON name reportingComponent.
+    component = _s(source, "component") or _s(event, "reportingComponent")
     instance = _s(source, "host") or _s(event, "reportingInstance")
     return f"{component}, {instance}" if instance else component
 
@@ -626,7 +627,6 @@ def core_event(event: Obj) -> Obj:
         "type": event.get("type", ""),
         "eventTime": event.get("eventTime"),
         "reportingComponent": event.get("reportingController", ""),
-        "reportingController": event.get("reportingController", ""),
         "reportingInstance": event.get("reportingInstance", ""),
         "source": event.get("deprecatedSource", {}),
         "firstTimestamp": event.get("deprecatedFirstTimestamp"),

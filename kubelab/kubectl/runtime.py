@@ -271,17 +271,8 @@ def _with_type(obj: Any, info: KindInfo) -> Obj:
 
 
 def _printable(kind: str, objs: Sequence[Obj]) -> list[Obj]:
-    """Objects as :mod:`kubelab.kubectl.printers` and :mod:`.describe` read them. A core v1
-    Event names its reporter in ``reportingComponent`` (the Go field ReportingController has
-    that JSON name), which those modules read as ``reportingController``: copy it over."""
-    if kind != "Event":
-        return list(objs)
-    out: list[Obj] = []
-    for obj in objs:
-        if "reportingComponent" in obj and "reportingController" not in obj:
-            obj = {**obj, "reportingController": obj["reportingComponent"]}
-        out.append(obj)
-    return out
+    """Objects as :mod:`kubelab.kubectl.printers` and :mod:`.describe` read them."""
+    return list(objs)
 
 
 def _object_info(obj: Mapping[str, Any]) -> KindInfo:

@@ -78,7 +78,7 @@ EVENTS: list[dict[str, Any]] = [
         "reason": "Scheduled",
         "message": "Successfully assigned default/web to node-1",
         "eventTime": micro_timestamp(0.5),
-        "reportingController": "default-scheduler",
+        "reportingComponent": "default-scheduler",
         "source": {},
     },
 ]
