@@ -259,7 +259,8 @@ class RawNode:
 
     Read-only attributes for visualisation and tests: ``id``, ``term``, ``vote``,
     ``state``, ``lead``, ``randomized_election_timeout``; properties ``commit``,
-    ``applied``, ``last_index``, ``voters``, ``progress``.
+    ``applied``, ``last_index``, ``voters``, ``progress``, ``election_elapsed``,
+    ``heartbeat_elapsed``.
     """
 
     def __init__(self, config: Config, rng: random.Random, storage: Storage | None = None) -> None:
@@ -267,6 +268,7 @@ class RawNode:
         self.id = config.id
         self._rng = rng
         self._election_timeout = config.election_tick
+        self._election_timeout_max = config.election_tick_max
         self._heartbeat_timeout = config.heartbeat_tick
         self._check_quorum = config.check_quorum
         self._pre_vote = config.pre_vote
@@ -371,6 +373,18 @@ class RawNode:
             return {}
         return {k: (p.match, p.next, p.state) for k, p in sorted(self._prs.items())}
 
+    @property
+    def election_elapsed(self) -> int:
+        """Ticks since the election timer was last reset (leader: since the last quorum
+        check); a follower or candidate campaigns when it reaches
+        ``randomized_election_timeout``."""
+        return self._election_elapsed
+
+    @property
+    def heartbeat_elapsed(self) -> int:
+        """Ticks since the leader last broadcast heartbeats (0 unless leader)."""
+        return self._heartbeat_elapsed
+
     def log_entries(self) -> list[Entry]:
         """Every entry held, including ones not yet persisted (a copy)."""
         return list(self._log.ents)
@@ -393,12 +407,24 @@ class RawNode:
 
     # ------------------------------------------------------------------ inputs
 
-    def tick(self) -> None:
-        """Advance the logical clock by one tick (raft.go ``tickElection``/``tickHeartbeat``)."""
-        if self.state is _Leader:
-            self._tick_heartbeat()
-        else:
+    def tick(self, n: int = 1) -> None:
+        """Advance the logical clock by one tick (raft.go ``tickElection``/``tickHeartbeat``),
+        or by ``n`` ticks: the same as calling ``tick()`` ``n`` times, but the ticks of a
+        follower or candidate that only count towards its election timeout cost nothing (a
+        driver with fine ticks calls ``tick(n)`` when it catches up)."""
+        while n > 0:
+            if self.state is _Leader:
+                self._tick_heartbeat()
+                n -= 1
+                continue
+            quiet = self.randomized_election_timeout - self._election_elapsed - 1
+            if quiet > 0:
+                k = n if n < quiet else quiet
+                self._election_elapsed += k  # _tick_election without reaching the timeout
+                n -= k
+                continue
             self._tick_election()
+            n -= 1
 
     def step(self, m: Message) -> None:
         """Process a message from a peer (rawnode.go ``Step``).
@@ -672,7 +698,12 @@ class RawNode:
         # raft.go resetRandomizedElectionTimeout: electionTimeout + rand.Intn(electionTimeout),
         # i.e. uniform in [ET, 2ET-1] ticks (FIDELITY A4).
         et = self._election_timeout
-        self.randomized_election_timeout = et + self._rng.randrange(et)
+        hi = self._election_timeout_max
+        if hi:
+            # Config.election_tick_max: the paper's inclusive [T_min, T_max] range instead.
+            self.randomized_election_timeout = et + self._rng.randrange(hi - et + 1)
+        else:
+            self.randomized_election_timeout = et + self._rng.randrange(et)
 
     def _reset(self, term: int) -> None:
         """raft.go ``reset``: new term clears the vote; fresh progress for every voter."""

@@ -212,6 +212,12 @@ class Config:
     max_size_per_msg: int = 4096
     max_inflight_msgs: int = 256
     applied: int = 0
+    #: Upper end of the randomized election timeout, in ticks.  0 (the default) keeps
+    #: etcd's rule, uniform in [election_tick, 2*election_tick - 1] (raft.go
+    #: resetRandomizedElectionTimeout); a value >= election_tick makes it uniform in
+    #: [election_tick, election_tick_max] inclusive, the Raft paper's "150-300 ms" ranges
+    #: (LogCabin, paper §9.3).  Not an upstream option.
+    election_tick_max: int = 0
 
     def validate(self) -> None:
         """Reject configurations upstream ``Config.validate`` rejects."""
@@ -221,6 +227,8 @@ class Config:
             raise ValueError("heartbeat tick must be greater than 0")
         if self.election_tick <= self.heartbeat_tick:
             raise ValueError("election tick must be greater than heartbeat tick")
+        if self.election_tick_max and self.election_tick_max < self.election_tick:
+            raise ValueError("election tick max must be 0 or at least the election tick")
         if self.max_inflight_msgs <= 0:
             raise ValueError("max inflight messages must be greater than 0")
         if self.max_size_per_msg <= 0:
