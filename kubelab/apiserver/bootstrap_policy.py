@@ -16,6 +16,10 @@ the lists sorted as ``PolicyRuleBuilder.Rule()`` sorts them; compare
   ``system:discovery`` (discovery and health paths), bound to ``system:authenticated``;
   ``system:public-info-viewer`` (health and version paths), bound to ``system:authenticated``
   and ``system:unauthenticated``.
+* ``system:kube-scheduler`` -- what kube-scheduler needs (events, its leader-election Lease,
+  reading nodes and pods, deleting pods to preempt them, ``pods/binding``, ``pods/status``, the
+  objects that select pods, volumes and CSI objects, namespaces); bound to the user
+  ``system:kube-scheduler`` (the CN of the scheduler's client certificate).
 
 Left out, because kubelab does not serve these APIs: in the aggregate roles, the resources
 ``persistentvolumeclaims`` (and ``/status``), ``replicationcontrollers`` (and ``/scale``,
@@ -24,7 +28,7 @@ Left out, because kubelab does not serve these APIs: in the aggregate roles, the
 subresources, the groups ``autoscaling``, ``batch``, ``extensions``, ``policy``,
 ``networking.k8s.io``, ``resource.k8s.io`` and ``events.k8s.io`` (Events are served in the core
 group only). Also left out: every other ``system:*`` role and binding of ``policy.go``
-(``system:node``, ``system:kube-scheduler``, controller roles, certificate approvers, ...).
+(``system:node``, ``system:volume-scheduler``, controller roles, certificate approvers, ...).
 """
 
 from __future__ import annotations
@@ -228,7 +232,48 @@ def cluster_roles(*, aggregated: bool = True) -> list[dict[str, Any]]:
             "system:aggregate-to-view", _aggregate_to_view(), labels={AGGREGATE_TO_VIEW: "true"}
         ),
     ]
+    roles.append(_cluster_role("system:kube-scheduler", _kube_scheduler()))
     return aggregate(roles) if aggregated else roles
+
+
+def _kube_scheduler() -> list[dict[str, Any]]:
+    """policy.go ``kubeSchedulerRules`` (Kubernetes 1.32)."""
+    coordination, storage = "coordination.k8s.io", "storage.k8s.io"
+    named_lease = _rule(("get", "update"), (coordination,), ("leases",))
+    named_lease["resourceNames"] = ["kube-scheduler"]
+    named_endpoints = _rule(("get", "update"), ("",), ("endpoints",))
+    named_endpoints["resourceNames"] = ["kube-scheduler"]
+    return [
+        # eventsRule(): core and events.k8s.io Events
+        _rule(("create", "update", "patch"), ("", "events.k8s.io"), ("events",)),
+        # leader election on the Lease kube-system/kube-scheduler
+        _rule(("create",), (coordination,), ("leases",)),
+        named_lease,
+        # left over from Endpoints-based leader election
+        _rule(("create",), ("",), ("endpoints",)),
+        named_endpoints,
+        # fundamental resources
+        _rule(READ, ("",), ("nodes",)),
+        _rule(("get", "list", "watch", "delete"), ("",), ("pods",)),
+        _rule(("create",), ("",), ("pods/binding", "bindings")),
+        _rule(("patch", "update"), ("",), ("pods/status",)),
+        # things that select pods
+        _rule(READ, ("",), ("services", "replicationcontrollers")),
+        _rule(READ, ("apps", "extensions"), ("replicasets",)),
+        _rule(READ, ("apps",), ("statefulsets",)),
+        # things that pods use or that apply to them
+        _rule(READ, ("policy",), ("poddisruptionbudgets",)),
+        _rule(READ, ("",), ("persistentvolumeclaims", "persistentvolumes")),
+        # checking API access (non-mutating creates)
+        _rule(("create",), ("authentication.k8s.io",), ("tokenreviews",)),
+        _rule(("create",), ("authorization.k8s.io",), ("subjectaccessreviews",)),
+        # volume limits
+        _rule(READ, (storage,), ("csinodes",)),
+        # namespaceSelector in pod affinity
+        _rule(READ, ("",), ("namespaces",)),
+        _rule(READ, (storage,), ("csidrivers",)),
+        _rule(READ, (storage,), ("csistoragecapacities",)),
+    ]
 
 
 def _binding(name: str, *groups: str) -> dict[str, Any]:
@@ -241,6 +286,12 @@ def _binding(name: str, *groups: str) -> dict[str, Any]:
     }
 
 
+def _user_binding(name: str, user: str) -> dict[str, Any]:
+    crb = _binding(name)
+    crb["subjects"] = [{"kind": "User", "apiGroup": RBAC_GROUP, "name": user}]
+    return crb
+
+
 def cluster_role_bindings() -> list[dict[str, Any]]:
     """The bootstrap ClusterRoleBindings (``policy.go clusterRoleBindings``)."""
     return [
@@ -248,6 +299,8 @@ def cluster_role_bindings() -> list[dict[str, Any]]:
         _binding("system:discovery", "system:authenticated"),
         _binding("system:basic-user", "system:authenticated"),
         _binding("system:public-info-viewer", "system:authenticated", "system:unauthenticated"),
+        # user.KubeScheduler
+        _user_binding("system:kube-scheduler", "system:kube-scheduler"),
     ]
 
 

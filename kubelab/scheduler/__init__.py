@@ -6,7 +6,11 @@
 * :mod:`~kubelab.scheduler.plugins` -- one module per upstream plugin;
 * :func:`explain` -- every filter verdict and every score, per node, for one pod;
 * :mod:`~kubelab.scheduler.fast` -- a vectorized path with the same results for plain pods;
-* :func:`num_feasible_nodes_to_find` -- ``percentageOfNodesToScore``'s adaptive rule.
+* :func:`num_feasible_nodes_to_find` -- ``percentageOfNodesToScore``'s adaptive rule;
+* :mod:`~kubelab.scheduler.driver` -- kube-scheduler as a component of the simulated cluster
+  (informers, leader election, the binding subresource, Events), imported on its own;
+* :mod:`~kubelab.scheduler.recorder` -- the ``events.k8s.io/v1`` Events it writes;
+* :mod:`~kubelab.scheduler.diagram` -- a profile's extension points and plugins as a diagram.
 """
 
 from kubelab.scheduler.cache import Cache

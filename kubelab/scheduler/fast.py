@@ -21,6 +21,7 @@ plugins or plugin arguments it does not know.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -106,6 +107,17 @@ def _go_trunc_div(a: I64, b: I64 | int) -> I64:
     return np.where((a >= 0) == (np.asarray(b) >= 0), q, -q)
 
 
+def _skip_draws(rng: random.Random, k: int) -> None:
+    """Advance ``rng`` as ``k`` calls of ``rng.random()`` would, without the values.
+
+    CPython's ``random()`` takes two 32-bit outputs of the Mersenne Twister and
+    ``getrandbits(n)`` takes ``ceil(n / 32)`` of them, so ``getrandbits(64 * k)`` moves the
+    stream by exactly ``k`` draws (``Modules/_randommodule.c``). The equivalence tests check
+    this against the per-node path, which calls ``random()`` itself."""
+    if k > 0:
+        rng.getrandbits(64 * k)
+
+
 class FastPath:
     """Vectorized filters and scores over the scheduler's cache (see the module doc)."""
 
@@ -123,6 +135,10 @@ class FastPath:
         self._sig_taints: list[list[Mapping[str, Any]]] = []
         self._image_pos: dict[str, tuple[int, int, I64]] = {}
         self._image_version = -1
+        #: ImageLocality scores over all nodes, per list of pod images (same node list).
+        self._image_scores: dict[tuple[str, ...], I64] = {}
+        #: Whether each profile's plugins and arguments are covered (profiles never change).
+        self._fw_ok: dict[int, tuple[Framework, bool]] = {}
         #: The arrays of the last scoring, for :meth:`last_scores`.
         self.last: dict[str, Any] = {}
         #: Whether the last ``schedule_pod`` call took the fast path.
@@ -187,6 +203,7 @@ class FastPath:
                 self._row(i, ni)
             self._version = cache.list_version
             self._image_pos = {}
+            self._image_scores = {}
             self._image_version = cache.images_version
             cache.dirty_nodes.clear()
             return
@@ -198,6 +215,7 @@ class FastPath:
             cache.dirty_nodes.clear()
         if cache.images_version != self._image_version:
             self._image_pos = {}
+            self._image_scores = {}
             self._image_version = cache.images_version
 
     def column(self, key: str) -> npt.NDArray[np.object_]:
@@ -248,9 +266,16 @@ class FastPath:
             return False
         return term.labels is None or self._selector_ok(term.labels)
 
+    def _profile_ok(self, fw: Framework) -> bool:
+        hit = self._fw_ok.get(id(fw))
+        if hit is None or hit[0] is not fw:
+            hit = (fw, self._plugins_ok(fw))
+            self._fw_ok[id(fw)] = hit
+        return hit[1]
+
     def supports(self, fw: Framework, pod: PodInfo) -> bool:
         """Whether this pod, on this cluster and profile, is covered."""
-        if not self._plugins_ok(fw):
+        if not self._profile_ok(fw):
             return False
         spec = pod.pod.get("spec") or {}
         if pod.host_ports or pod.has_affinity or spec.get("nodeName"):
@@ -282,6 +307,10 @@ class FastPath:
                 if e.get("operator") in ("Gt", "Lt"):
                     return False
         spread = fw.plugins.get("PodTopologySpread")
+        if not any(self.cache.workloads.values()):
+            # No Service or workload object can select the pod: the defaulted constraints
+            # (helper.DefaultSelector) have an empty selector and are dropped.
+            return True
         return not (
             isinstance(spread, PodTopologySpread)
             and (
@@ -355,90 +384,32 @@ class FastPath:
             skip_filters.add("NodeAffinity")
         skip_filters |= {"NodePorts", "PodTopologySpread", "InterPodAffinity"}
 
-        # -- filters, in plugin order; the first failing plugin names the node's status --
-        fails: list[tuple[str, B, Code]] = []
-        taint_reasons: list[str | None] = []
-        fit_parts: list[tuple[str, B]] = []
-        for pl in fw.filter_plugins:
-            name = pl.name
-            if name in skip_filters:
-                continue
-            if name == "NodeUnschedulable":
-                if nu.tolerates_unschedulable(pod):
-                    continue
-                fails.append((name, self.unsched.copy(), Code.UnschedulableAndUnresolvable))
-            elif name == "NodeName":
-                continue  # pods with spec.nodeName are not covered
-            elif name == "TaintToleration":
-                taint_reasons = []
-                for taints in self._sig_taints:
-                    bad = None
-                    for t in taints:
-                        if t.get("effect") in (
-                            NO_SCHEDULE,
-                            NO_EXECUTE,
-                        ) and not tolerations_tolerate_taint(tols, t):
-                            bad = tt.untolerated_taint_reason(t)
-                            break
-                    taint_reasons.append(bad)
-                sig_bad = np.array([r is not None for r in taint_reasons], dtype=bool)
-                fails.append((name, sig_bad[self.sig], Code.UnschedulableAndUnresolvable))
-            elif name == "NodeAffinity":
-                fails.append(
-                    (name, ~self._required_affinity_mask(pod), Code.UnschedulableAndUnresolvable)
-                )
-            elif name == "NodeResourcesFit":
-                r = pod.requests
-                too_many = self.npods + 1 > self.alloc_pods
-                fit_parts = [(nrf.REASON_TOO_MANY_PODS, too_many)]
-                if not r.is_zero():
-                    if r.milli_cpu > 0:
-                        fit_parts.append(
-                            (
-                                nrf.REASON_INSUFFICIENT_CPU,
-                                r.milli_cpu > self.alloc_cpu - self.req_cpu,
-                            )
-                        )
-                    if r.memory > 0:
-                        fit_parts.append(
-                            (
-                                nrf.REASON_INSUFFICIENT_MEMORY,
-                                r.memory > self.alloc_mem - self.req_mem,
-                            )
-                        )
-                    if r.ephemeral_storage > 0:
-                        fit_parts.append(
-                            (
-                                nrf.REASON_INSUFFICIENT_EPHEMERAL,
-                                r.ephemeral_storage > self.alloc_eph - self.req_eph,
-                            )
-                        )
-                m = fit_parts[0][1].copy()
-                for _, part in fit_parts[1:]:
-                    m |= part
-                fails.append((name, m, Code.Unschedulable))
-        failed = np.zeros(n, dtype=bool)
-        for _, m, _ in fails:
-            failed |= m
-        feasible_idx = np.flatnonzero(~failed)
+        ctx = self._filter_context(fw, pod, tols, skip_filters)
         pct = fw.percentage_of_nodes_to_score
         to_find = num_feasible_nodes_to_find(
             self.sched.percentage_of_nodes_to_score if pct is None else pct, n
         )
         start = self.sched.next_start_node_index
-        rotated = np.concatenate(
-            (feasible_idx[feasible_idx >= start], feasible_idx[feasible_idx < start])
-        )
-        if len(rotated) >= to_find and to_find > 0:
-            sel = rotated[:to_find]
-            processed = int((sel[-1] - start) % n) + 1
+        # Nodes are visited from ``start`` round the list and the search stops once ``to_find``
+        # fit: evaluate a window a little larger than that first, the rest only if needed.
+        window = n if to_find >= n else min(n, to_find + to_find // 8 + 32)
+        feas = np.flatnonzero(~self._failed_positions(ctx, start, 0, window))
+        if len(feas) < to_find and window < n:
+            rest = np.flatnonzero(~self._failed_positions(ctx, start, window, n)) + window
+            feas = np.concatenate((feas, rest))
+        if len(feas) >= to_find and to_find > 0:
+            sel_pos = feas[:to_find]
+            processed = int(sel_pos[-1]) + 1
         else:
-            sel = rotated
+            sel_pos = feas
             processed = n
+        sel = sel_pos + start
+        sel[sel >= n] -= n
         self.sched.next_start_node_index = (start + processed) % n
         num_failed = processed - len(sel)
 
         if len(sel) == 0:
+            fails, taint_reasons, fit_parts = self._filter_parts(ctx, 0, n)
             raise FitError(
                 pod, n, self._diagnosis(fails, taint_reasons, fit_parts, start, processed)
             )
@@ -492,22 +463,35 @@ class FastPath:
         return Decision(host, len(sel) + diag_len, len(sel), scores)
 
     def _select(self, sel: I64, totals: I64, select_host: Any) -> str:
-        """selectHost's reservoir sampling, visiting only the nodes where it draws."""
+        """selectHost's reservoir sampling with the same draws from the same stream.
+
+        Walking the list, a node that beats the best so far is kept (count 1); a node that
+        ties it makes a draw and is kept with probability 1/count. Only the draws after the
+        last new best decide the choice, but every tie draws, so the stream moves on by the
+        number of ties."""
         rng = self.sched.rng
-        best = int(totals[0])
-        chosen = 0
-        count = 1
-        if len(totals) > 1:
-            run_max = np.maximum.accumulate(totals)
-            events = np.flatnonzero(totals[1:] >= run_max[:-1]) + 1
-            for i in events.tolist():
-                t = int(totals[i])
-                if t > best:
-                    best, chosen, count = t, i, 1
-                else:
-                    count += 1
-                    if rng.random() * count < 1.0:
-                        chosen = i
+        k = len(totals)
+        if k == 1:
+            return self.names[int(sel[0])]
+        run_max = np.maximum.accumulate(totals)
+        prev = run_max[:-1]
+        rest = totals[1:]
+        ties = np.flatnonzero(rest == prev) + 1
+        if len(ties) == 0:
+            return self.names[int(sel[int(np.argmax(totals))])]
+        # the position where the final best value first appeared
+        best = int(run_max[-1])
+        first = int(np.argmax(totals == best))
+        final = ties >= first
+        ft = ties[final]
+        _skip_draws(rng, len(ties) - len(ft))
+        if len(ft) == 0:
+            return self.names[int(sel[first])]
+        draw = rng.random
+        draws = np.array([draw() for _ in range(len(ft))], dtype=np.float64)
+        counts = np.arange(2, len(ft) + 2, dtype=np.float64)
+        kept = np.flatnonzero(draws * counts < 1.0)
+        chosen = int(ft[kept[-1]]) if len(kept) else first
         return self.names[int(sel[chosen])]
 
     def last_scores(self) -> list[NodePluginScores]:
@@ -525,6 +509,110 @@ class FastPath:
             ]
             out.append(NodePluginScores(self.names[i], ps, int(totals[j])))
         return out
+
+    # -- filters -------------------------------------------------------------------------------
+
+    def _filter_context(
+        self, fw: Framework, pod: PodInfo, tols: list[Any], skip: set[str]
+    ) -> dict[str, Any]:
+        """What the filters need for this pod, computed once per cycle: the enabled filters
+        in plugin order, the verdict per taint set, the required node affinity mask."""
+        ctx: dict[str, Any] = {"pod": pod, "plugins": []}
+        for pl in fw.filter_plugins:
+            name = pl.name
+            if name in skip or name == "NodeName":  # pods with spec.nodeName are not covered
+                continue
+            if name == "NodeUnschedulable":
+                if nu.tolerates_unschedulable(pod):
+                    continue
+            elif name == "TaintToleration":
+                reasons: list[str | None] = []
+                for taints in self._sig_taints:
+                    bad = None
+                    for t in taints:
+                        if t.get("effect") in (
+                            NO_SCHEDULE,
+                            NO_EXECUTE,
+                        ) and not tolerations_tolerate_taint(tols, t):
+                            bad = tt.untolerated_taint_reason(t)
+                            break
+                    reasons.append(bad)
+                ctx["taint_reasons"] = reasons
+                ctx["sig_bad"] = np.array([r is not None for r in reasons], dtype=bool)
+            elif name == "NodeAffinity":
+                ctx["affinity_fail"] = ~self._required_affinity_mask(pod)
+            elif name != "NodeResourcesFit":
+                continue
+            ctx["plugins"].append(name)
+        return ctx
+
+    def _filter_parts(
+        self, ctx: dict[str, Any], lo: int, hi: int
+    ) -> tuple[list[tuple[str, B, Code]], list[str | None], list[tuple[str, B]]]:
+        """The failing mask of each enabled filter over nodes ``lo..hi-1``, with the taint
+        reasons and the NodeResourcesFit reasons (for the diagnosis)."""
+        pod: PodInfo = ctx["pod"]
+        fails: list[tuple[str, B, Code]] = []
+        fit_parts: list[tuple[str, B]] = []
+        for name in ctx["plugins"]:
+            if name == "NodeUnschedulable":
+                fails.append((name, self.unsched[lo:hi], Code.UnschedulableAndUnresolvable))
+            elif name == "TaintToleration":
+                fails.append(
+                    (name, ctx["sig_bad"][self.sig[lo:hi]], Code.UnschedulableAndUnresolvable)
+                )
+            elif name == "NodeAffinity":
+                fails.append((name, ctx["affinity_fail"][lo:hi], Code.UnschedulableAndUnresolvable))
+            else:  # NodeResourcesFit
+                r = pod.requests
+                fit_parts = [
+                    (nrf.REASON_TOO_MANY_PODS, self.npods[lo:hi] + 1 > self.alloc_pods[lo:hi])
+                ]
+                if not r.is_zero():
+                    if r.milli_cpu > 0:
+                        fit_parts.append(
+                            (
+                                nrf.REASON_INSUFFICIENT_CPU,
+                                r.milli_cpu > self.alloc_cpu[lo:hi] - self.req_cpu[lo:hi],
+                            )
+                        )
+                    if r.memory > 0:
+                        fit_parts.append(
+                            (
+                                nrf.REASON_INSUFFICIENT_MEMORY,
+                                r.memory > self.alloc_mem[lo:hi] - self.req_mem[lo:hi],
+                            )
+                        )
+                    if r.ephemeral_storage > 0:
+                        fit_parts.append(
+                            (
+                                nrf.REASON_INSUFFICIENT_EPHEMERAL,
+                                r.ephemeral_storage > self.alloc_eph[lo:hi] - self.req_eph[lo:hi],
+                            )
+                        )
+                m = fit_parts[0][1].copy()
+                for _, part in fit_parts[1:]:
+                    m |= part
+                fails.append((name, m, Code.Unschedulable))
+        return fails, ctx.get("taint_reasons") or [], fit_parts
+
+    def _failed_range(self, ctx: dict[str, Any], lo: int, hi: int) -> B:
+        fails, _, _ = self._filter_parts(ctx, lo, hi)
+        failed = np.zeros(hi - lo, dtype=bool)
+        for _, m, _ in fails:
+            failed |= m
+        return failed
+
+    def _failed_positions(self, ctx: dict[str, Any], start: int, p0: int, p1: int) -> B:
+        """Whether each node at visiting positions ``p0..p1-1`` (position 0 is node
+        ``start``) fails a filter."""
+        n = self.n
+        lo, hi = start + p0, start + p1
+        if hi <= n:
+            return self._failed_range(ctx, lo, hi)
+        if lo >= n:
+            return self._failed_range(ctx, lo - n, hi - n)
+        return np.concatenate((self._failed_range(ctx, lo, n), self._failed_range(ctx, 0, hi - n)))
 
     def _diagnosis(
         self,
@@ -601,8 +689,15 @@ class FastPath:
             ss = pl.args.get("scoringStrategy") or {}
             shape = (ss.get("requestedToCapacityRatio") or {}).get("shape") or []
             shape_fn = [(int(p["utilization"]), int(p["score"]) * 10) for p in shape]
-        for name, w in zip(sc.resources, sc.weights, strict=True):
-            alloc, req = self._resource_arrays(name, pod, sel, use_requested=False)
+        arrays = [
+            self._resource_arrays(name, pod, sel, use_requested=False) for name in sc.resources
+        ]
+        if strategy == "LeastAllocated" and all(int(a.min()) > 0 for a, _ in arrays):
+            # every allocatable is non-zero: each resource counts with its weight
+            for (alloc, req), w in zip(arrays, sc.weights, strict=True):
+                node_score += (np.maximum(alloc - req, 0) * MAX_NODE_SCORE) // alloc * w
+            return node_score // sum(int(w) for w in sc.weights)
+        for (alloc, req), w in zip(arrays, sc.weights, strict=True):
             valid = alloc != 0
             safe = np.where(valid, alloc, 1)
             if strategy == "LeastAllocated":
@@ -646,10 +741,14 @@ class FastPath:
 
     def _balanced_score(self, pl: Any, pod: PodInfo, sel: I64) -> I64:
         names = pl.scorer.resources
+        arrays = [self._resource_arrays(name, pod, sel, use_requested=True) for name in names]
+        if all(int(a.min()) > 0 for a, _ in arrays):
+            f0 = np.minimum(arrays[0][1] / arrays[0][0], 1.0)
+            f1 = np.minimum(arrays[1][1] / arrays[1][0], 1.0)
+            return ((1 - np.abs((f0 - f1) / 2)) * MAX_NODE_SCORE).astype(np.int64)
         fr: list[npt.NDArray[np.float64]] = []
         valids: list[B] = []
-        for name in names:
-            alloc, req = self._resource_arrays(name, pod, sel, use_requested=True)
+        for alloc, req in arrays:
             valid = alloc != 0
             f = np.where(valid, req / np.where(valid, alloc, 1), 0.0)
             fr.append(np.minimum(f, 1.0))
@@ -673,18 +772,22 @@ class FastPath:
 
     def _image_score(self, pod: PodInfo, sel: I64) -> I64:
         images = il.pod_images(pod)
-        total_nodes = self.n
-        sums = np.zeros(self.n, dtype=np.int64)
-        for image in images:
-            hit = self._image_positions(image)
-            if hit is None:
-                continue
-            size, num, idx = hit
-            sums[idx] += int(float(size) * (num / total_nodes))
-        s = sums[sel]
-        max_threshold = il.MAX_CONTAINER_THRESHOLD * len(images)
-        s = np.clip(s, il.MIN_THRESHOLD, max_threshold)
-        return (MAX_NODE_SCORE * (s - il.MIN_THRESHOLD)) // (max_threshold - il.MIN_THRESHOLD)
+        key = tuple(images)
+        full = self._image_scores.get(key)
+        if full is None:
+            total_nodes = self.n
+            sums = np.zeros(self.n, dtype=np.int64)
+            for image in images:
+                hit = self._image_positions(image)
+                if hit is None:
+                    continue
+                size, num, idx = hit
+                sums[idx] += int(float(size) * (num / total_nodes))
+            max_threshold = il.MAX_CONTAINER_THRESHOLD * len(images)
+            s = np.minimum(np.maximum(sums, il.MIN_THRESHOLD), max_threshold)
+            full = (MAX_NODE_SCORE * (s - il.MIN_THRESHOLD)) // (max_threshold - il.MIN_THRESHOLD)
+            self._image_scores[key] = full
+        return full[sel]
 
 
 __all__ = ["FastPath", "math"]

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from kubelab.scheduler.types import PodInfo
 
@@ -67,6 +67,24 @@ class QueuedPodInfo:
         return self.pod_info.key
 
 
+def is_pod_updated(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """scheduling_queue.go ``isPodUpdated``: whether anything but the resourceVersion, the
+    generation, the status (except ``resourceClaimStatuses``), ``managedFields`` and the
+    finalizers changed."""
+
+    def strip(pod: Mapping[str, Any]) -> dict[str, Any]:
+        p = dict(pod)
+        meta = dict(p.get("metadata") or {})
+        for k in ("resourceVersion", "generation", "managedFields", "finalizers"):
+            meta.pop(k, None)
+        p["metadata"] = meta
+        claims = (pod.get("status") or {}).get("resourceClaimStatuses")
+        p["status"] = {"resourceClaimStatuses": claims} if claims else {}
+        return p
+
+    return strip(old) != strip(new)
+
+
 def event_matches(registered: tuple[str, str], event: tuple[str, str]) -> bool:
     """Does a plugin's registered (resource, action) cover the event?"""
     res_ok = registered[0] in ("*", event[0]) or event[0] == "*"
@@ -75,14 +93,23 @@ def event_matches(registered: tuple[str, str], event: tuple[str, str]) -> bool:
 
 
 class _ActiveEntry:
-    __slots__ = ("less", "qpi", "removed")
+    __slots__ = ("key", "less", "qpi", "removed")
 
-    def __init__(self, qpi: QueuedPodInfo, less: Callable[[QueuedPodInfo, QueuedPodInfo], bool]):
+    def __init__(
+        self,
+        qpi: QueuedPodInfo,
+        less: Callable[[QueuedPodInfo, QueuedPodInfo], bool],
+        key: tuple[Any, ...] | None = None,
+    ):
         self.qpi = qpi
         self.less = less
         self.removed = False
+        #: ``sort_key(qpi) + (seq,)`` when the QueueSort plugin has a key form of ``less``.
+        self.key = key
 
     def __lt__(self, other: _ActiveEntry) -> bool:
+        if self.key is not None and other.key is not None:
+            return self.key < other.key
         if self.less(self.qpi, other.qpi):
             return True
         if self.less(other.qpi, self.qpi):
@@ -95,7 +122,8 @@ class SchedulingQueue:
 
     ``less`` is the QueueSort plugin's ordering, ``pre_enqueue`` runs the PreEnqueue plugins
     (returns the rejecting plugin's name, or None), ``events_by_plugin`` lists the cluster
-    events each plugin registered.
+    events each plugin registered. ``sort_key``, when given, maps a queued pod to a tuple whose
+    order is the order ``less`` defines (ties broken by arrival), so the heap compares tuples.
     """
 
     def __init__(
@@ -106,8 +134,10 @@ class SchedulingQueue:
         initial_backoff: float = DEFAULT_POD_INITIAL_BACKOFF,
         max_backoff: float = DEFAULT_POD_MAX_BACKOFF,
         max_in_unschedulable: float = DEFAULT_POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION,
+        sort_key: Callable[[QueuedPodInfo], tuple[Any, ...]] | None = None,
     ) -> None:
         self.less = less
+        self.sort_key = sort_key
         self.pre_enqueue = pre_enqueue or (lambda pi: None)
         self.events_by_plugin = events_by_plugin or {}
         self.initial_backoff = initial_backoff
@@ -129,6 +159,10 @@ class SchedulingQueue:
 
     def __len__(self) -> int:
         return len(self._active_by_key) + len(self._backoff_by_key) + len(self.unschedulable_pods)
+
+    def active_len(self) -> int:
+        """How many pods wait in activeQ (ready to be popped)."""
+        return len(self._active_by_key)
 
     def where(self, key: str) -> str | None:
         """Which sub-queue holds the pod (None when it is not queued)."""
@@ -187,7 +221,8 @@ class SchedulingQueue:
     # -- moving between sub-queues -------------------------------------------------------------
 
     def _push_active(self, qpi: QueuedPodInfo) -> None:
-        e = _ActiveEntry(qpi, self.less)
+        key = None if self.sort_key is None else (*self.sort_key(qpi), qpi.seq)
+        e = _ActiveEntry(qpi, self.less, key)
         self._active_by_key[qpi.key] = e
         heapq.heappush(self._active, e)
 
@@ -253,8 +288,14 @@ class SchedulingQueue:
         if where == BACKOFF_Q:
             self._backoff_by_key[key].pod_info = pod
             return BACKOFF_Q
-        qpi = self.unschedulable_pods.pop(key)
+        qpi = self.unschedulable_pods[key]
+        old = qpi.pod_info.pod
         qpi.pod_info = pod
+        if not is_pod_updated(old, pod.pod):
+            # only the status (or resourceVersion) changed -- for instance the scheduler's own
+            # PodScheduled condition: the pod stays where it is
+            return UNSCHEDULABLE_PODS
+        del self.unschedulable_pods[key]
         if qpi.gated:
             return self._move_to_active(qpi)
         return self._requeue(qpi, now)
@@ -273,6 +314,9 @@ class SchedulingQueue:
             del self._active_by_key[e.qpi.key]
             qpi = e.qpi
             qpi.attempts += 1
+            # the rejections of the last attempt are forgotten for the next one
+            qpi.unschedulable_plugins = set()
+            qpi.pending_plugins = set()
             if qpi.initial_attempt_timestamp is None:
                 qpi.initial_attempt_timestamp = now
             self.scheduling_cycle += 1

@@ -26,12 +26,12 @@ too: a bound pod is added to the cache at once and preemption victims are delete
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kubelab.scheduler import config as cfgmod
-from kubelab.scheduler.cache import Cache
+from kubelab.scheduler.cache import Cache, CacheError
 from kubelab.scheduler.framework import (
     Code,
     CycleState,
@@ -134,11 +134,17 @@ class ScheduleResult:
     victims: list[str] = field(default_factory=list)
     victim_pods: list[Mapping[str, Any]] = field(default_factory=list)
     cleared_nominations: list[str] = field(default_factory=list)
+    cleared_nomination_pods: list[Mapping[str, Any]] = field(default_factory=list)
+    #: What happens to ``status.nominatedNodeName`` (``NominatingInfo``): ``Override`` sets it
+    #: to :attr:`nominated_node` (cleared when that is None), ``Noop`` leaves it.
+    nominating_mode: str = ""
     queue: str | None = None
     binding: dict[str, Any] | None = None
     attempts: int = 0
     fast_path: bool = False
     pod_info: PodInfo | None = None
+    #: With ``defer_binding``: the binding cycle still to run (reason ``Assumed``).
+    pending: PendingBinding | None = None
 
     @property
     def scheduled(self) -> bool:
@@ -150,6 +156,21 @@ class ScheduleResult:
         if self.reason == "Scheduled":
             return {"type": "Normal", "reason": "Scheduled", "message": self.message}
         return {"type": "Warning", "reason": "FailedScheduling", "message": self.message}
+
+
+@dataclass
+class PendingBinding:
+    """A pod assumed on a node whose binding cycle (PreBind, Bind, PostBind) has not run yet:
+    what ``schedule_one(now, defer_binding=True)`` hands to a driver that binds through the
+    API server and then calls :meth:`Scheduler.finish_binding_cycle`."""
+
+    fw: Framework
+    state: CycleState
+    qpi: QueuedPodInfo
+    host: str
+    cycle: int
+    result: ScheduleResult
+    assumed: PodInfo
 
 
 class Scheduler:
@@ -195,11 +216,16 @@ class Scheduler:
             events_by_plugin=events,
             initial_backoff=float(self.config["podInitialBackoffSeconds"]),
             max_backoff=float(self.config["podMaxBackoffSeconds"]),
+            sort_key=getattr(first.queue_sort_plugins[0], "sort_key", None),
         )
         for fw in self.profiles.values():
             fw.handle.nominator = self.queue
         self.next_start_node_index = 0
         self.events: list[dict[str, str]] = []
+        #: The informer's view of a pod, ``(namespace, name) -> pod or None``. When set (a
+        #: driver on a real API), a failed pod goes back to the queue only if the informer still
+        #: has it unassigned, as its latest version (``handleSchedulingFailure``).
+        self.pod_lister: Callable[[str, str], Mapping[str, Any] | None] | None = None
         self.fast: Any = None
         if fast:
             from kubelab.scheduler.fast import FastPath
@@ -405,9 +431,14 @@ class Scheduler:
         """schedule_one.go ``skipPodSchedule``: deleted pods and pods already assumed/bound."""
         return pod.deleting or self.cache.get_pod(pod.key) is not None
 
-    def schedule_one(self, now: float) -> ScheduleResult | None:
+    def schedule_one(self, now: float, *, defer_binding: bool = False) -> ScheduleResult | None:
         """schedule_one.go ``ScheduleOne``: one scheduling cycle and its binding cycle for the
-        pod at the head of activeQ; None when activeQ is empty."""
+        pod at the head of activeQ; None when activeQ is empty.
+
+        With ``defer_binding`` the cycle stops once the pod is assumed and Reserve and Permit
+        passed: the result has reason ``Assumed`` and a :class:`PendingBinding`, and the
+        caller runs the binding cycle later (:meth:`run_pre_bind`, its own Bind, then
+        :meth:`finish_binding_cycle`) -- upstream runs it in a goroutine."""
         qpi = self.queue.pop(now)
         if qpi is None:
             return None
@@ -432,7 +463,11 @@ class Scheduler:
             used_fast = self.fast is not None and self.fast.used
             return self._handle_fit_error(fw, state, qpi, err, now, cycle, used_fast)
         except NoNodesAvailableError as err:
-            return self._handle_failure(qpi, str(err), "SchedulerError", now, cycle, None, None)
+            # schedulingCycle: an UnschedulableAndUnresolvable status, so the reason is
+            # Unschedulable; no plugin rejected the pod, so it goes to backoffQ
+            return self._handle_failure(
+                qpi, str(err), "Unschedulable", now, cycle, None, None, "Override"
+            )
         result = ScheduleResult(
             name,
             "Scheduled",
@@ -444,7 +479,9 @@ class Scheduler:
             fast_path=used_fast,
             pod_info=pod,
         )
-        return self._assume_reserve_bind(fw, state, qpi, decision.host, now, cycle, result)
+        return self._assume_reserve_bind(
+            fw, state, qpi, decision.host, now, cycle, result, defer_binding
+        )
 
     def _assume_reserve_bind(
         self,
@@ -455,6 +492,7 @@ class Scheduler:
         now: float,
         cycle: int,
         result: ScheduleResult,
+        defer_binding: bool = False,
     ) -> ScheduleResult:
         pod = qpi.pod_info
         assumed_pod = dict(pod.pod)
@@ -466,31 +504,75 @@ class Scheduler:
         s = fw.run_reserve_plugins_reserve(state, assumed, host)
         if is_success(s):
             s = fw.run_permit_plugins(state, assumed, host)
-        if is_success(s):
-            s = fw.run_pre_bind_plugins(state, assumed, host)
+        pending = PendingBinding(fw, state, qpi, host, cycle, result, assumed)
+        if not is_success(s):
+            assert s is not None
+            return self._binding_failed(pending, s, now, cycle)
+        if defer_binding:
+            result.reason = "Assumed"
+            result.pending = pending
+            return result
+        s = self.run_pre_bind(pending)
         if is_success(s):
             s = fw.run_bind_plugins(state, assumed, host)
             if s is not None and s.code == Code.Skip:
                 s = Status(Code.Error, "no bind plugin handled the pod")
-        if not is_success(s):
-            assert s is not None
-            fw.run_reserve_plugins_unreserve(state, assumed, host)
-            self.cache.forget_pod(assumed.key)
-            # handleBindingCycleError: the freed room may help other pods.
-            self.queue.move_all_to_active_or_backoff_queue(("Pod", "Delete"), now)
-            reason = "Unschedulable" if s.is_rejected() else "SchedulerError"
-            out = self._handle_failure(qpi, s.message(), reason, now, cycle, None, None)
-            out.node = None
-            return out
+        return self.finish_binding_cycle(pending, s, now, cycle)
+
+    def run_pre_bind(self, pending: PendingBinding) -> Status | None:
+        """The PreBind plugins of a pending binding (the first step of the binding cycle)."""
+        return pending.fw.run_pre_bind_plugins(pending.state, pending.assumed, pending.host)
+
+    def finish_binding_cycle(
+        self,
+        pending: PendingBinding,
+        status: Status | None,
+        now: float,
+        cycle: int | None = None,
+    ) -> ScheduleResult:
+        """The end of a binding cycle: ``status`` is PreBind's or Bind's failure, or None when
+        the pod is bound. On success ``FinishBinding`` and PostBind; on failure
+        ``handleBindingCycleError``: Unreserve, ``ForgetPod``, the freed room offered to
+        other pods, the pod back to the queue (backoffQ: no plugin rejected it)."""
+        if not is_success(status):
+            assert status is not None
+            if cycle is None:
+                cycle = self.queue.scheduling_cycle
+            return self._binding_failed(pending, status, now, cycle)
+        fw, state, assumed, host = pending.fw, pending.state, pending.assumed, pending.host
+        pod = pending.qpi.pod_info
+        result = pending.result
         self.cache.finish_binding(assumed.key, now)
         fw.run_post_bind_plugins(state, assumed, host)
+        result.reason = "Scheduled"
+        result.pending = None
         result.message = f"Successfully assigned {pod.namespace}/{pod.name} to {host}"
         result.binding = binding_for(pod, host)
         self.events.append({"pod": result.pod, **result.event()})
         if self.self_contained:
-            self.cache.add_pod(assumed_pod, assumed)
+            self.cache.add_pod(assumed.pod, assumed)
             self.queue.move_all_to_active_or_backoff_queue(("Pod", "Add"), now)
         return result
+
+    def _binding_failed(
+        self, pending: PendingBinding, s: Status, now: float, cycle: int
+    ) -> ScheduleResult:
+        fw, state, assumed, host = pending.fw, pending.state, pending.assumed, pending.host
+        fw.run_reserve_plugins_unreserve(state, assumed, host)
+        try:
+            self.cache.forget_pod(assumed.key)
+        except CacheError:
+            # "scheduler cache ForgetPod failed": the informer confirmed the pod meanwhile
+            pass
+        else:
+            # handleBindingCycleError: forgetting an assumed pod frees room, as a pod delete.
+            self.queue.move_all_to_active_or_backoff_queue(("Pod", "Delete"), now)
+        reason = "Unschedulable" if s.is_rejected() else "SchedulerError"
+        out = self._handle_failure(
+            pending.qpi, s.message(), reason, now, cycle, None, None, "Override"
+        )
+        out.node = None
+        return out
 
     def _handle_fit_error(
         self,
@@ -510,7 +592,15 @@ class Scheduler:
             nominating = res
         qpi.unschedulable_plugins = set(err.diagnosis.unschedulable_plugins)
         qpi.pending_plugins = set(err.diagnosis.pending_plugins)
-        out = self._handle_failure(qpi, str(err), "Unschedulable", now, cycle, nominating, err)
+        # schedulingCycle: without PostFilter plugins the nomination is cleared; with them the
+        # PostFilter result decides (none: leave it as it is).
+        if not fw.post_filter_plugins:
+            mode = "Override"
+        else:
+            mode = "Override" if nominating is not None else "Noop"
+        out = self._handle_failure(
+            qpi, str(err), "Unschedulable", now, cycle, nominating, err, mode
+        )
         out.evaluated_nodes = self.cache.node_count()
         out.fast_path = used_fast
         return out
@@ -524,6 +614,7 @@ class Scheduler:
         cycle: int,
         nominating: PostFilterResult | None,
         err: FitError | None,
+        mode: str = "Noop",
     ) -> ScheduleResult:
         """schedule_one.go ``handleSchedulingFailure``: back to the queue, record the event,
         apply the preemption's nomination."""
@@ -532,26 +623,43 @@ class Scheduler:
         result = ScheduleResult(
             name, reason, message=message, error=err, attempts=qpi.attempts, pod_info=pod
         )
+        result.nominating_mode = mode
+        requeue = True
+        if self.pod_lister is not None:
+            # "Pod doesn't exist in informer cache" / "Pod has been assigned to node. Abort
+            # adding it back to queue."; otherwise requeue the informer's latest version.
+            cached = self.pod_lister(pod.namespace, pod.name)
+            if cached is None or (cached.get("spec") or {}).get("nodeName"):
+                requeue = False
+            else:
+                qpi.pod_info = pod = PodInfo(cached)
         if nominating is not None and nominating.nominated_node_name:
             node = nominating.nominated_node_name
             new_pod = dict(pod.pod)
             new_pod["status"] = {**(pod.pod.get("status") or {}), "nominatedNodeName": node}
             qpi.pod_info = pod.with_pod(new_pod)
-            self.queue.add_nominated_pod(qpi.pod_info, node)
+            if requeue:
+                self.queue.add_nominated_pod(qpi.pod_info, node)
             result.nominated_node = node
             result.victims = [f"{v.namespace}/{v.name}" for v in nominating.victims]
             result.victim_pods = [v.pod for v in nominating.victims]
             result.cleared_nominations = [
                 f"{p.namespace}/{p.name}" for p in nominating.cleared_nominations
             ]
-        elif nominating is not None and (pod.pod.get("status") or {}).get("nominatedNodeName"):
+            result.cleared_nomination_pods = [p.pod for p in nominating.cleared_nominations]
+        elif mode == "Override" and (pod.pod.get("status") or {}).get("nominatedNodeName"):
             new_pod = dict(pod.pod)
             status = dict(pod.pod.get("status") or {})
             status.pop("nominatedNodeName", None)
             new_pod["status"] = status
             qpi.pod_info = pod.with_pod(new_pod)
             self.queue.delete_nominated_pod(pod.key)
-        result.queue = self.queue.add_unschedulable_if_not_present(qpi, now, cycle)
+        if requeue:
+            where = self.queue.where(qpi.key)
+            if where is None:
+                result.queue = self.queue.add_unschedulable_if_not_present(qpi, now, cycle)
+            else:  # upstream logs "already present" and leaves it
+                result.queue = where
         self.events.append({"pod": name, **result.event()})
         if self.self_contained and nominating is not None and nominating.nominated_node_name:
             for p in nominating.cleared_nominations:
