@@ -485,6 +485,11 @@ class NodeStrategy(Strategy):
     custom_field_conversion = True
     field_labels = ("spec.unschedulable",)
 
+    def prepare_for_create(self, obj: Obj) -> Obj:
+        # nodeStrategy: "Nodes allow *all* fields, including status, to be set on create"
+        # (the kubelet registers its node with its status in one POST).
+        return obj
+
     def fields(self, obj: Mapping[str, Any]) -> dict[str, str]:
         return {
             "metadata.name": _s(_meta(obj).get("name")),
