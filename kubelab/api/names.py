@@ -117,6 +117,24 @@ def _match(pattern: re.Pattern[str], value: str) -> bool:
     return pattern.match(value) is not None
 
 
+# Texts already found valid, per rule. The rules are pure functions of the text, and the same
+# label keys and values, container names and namespaces come back on every object, so most
+# checks end in one set lookup. Each set is emptied when it reaches _KNOWN_VALID_MAX.
+_KNOWN_VALID_MAX: Final = 4096
+_VALID_LABEL: set[str] = set()
+_VALID_SUBDOMAIN: set[str] = set()
+_VALID_QUALIFIED: set[str] = set()
+_VALID_LABEL_VALUE: set[str] = set()
+
+
+def _known(known: set[str], value: str) -> list[str]:
+    """Remember ``value`` as valid; the empty message list."""
+    if len(known) >= _KNOWN_VALID_MAX:
+        known.clear()
+    known.add(value)
+    return []
+
+
 def max_len_error(length: int) -> str:
     """validation.go ``MaxLenError``."""
     return f"must be no more than {length} characters"
@@ -140,6 +158,10 @@ def _empty_error() -> str:
 
 def is_dns1123_label(value: str) -> list[str]:
     """A DNS label (RFC 1123): ``my-name``; validation.go ``IsDNS1123Label``."""
+    if type(value) is str and value in _VALID_LABEL:
+        return []
+    if len(value) <= DNS1123_LABEL_MAX_LENGTH and _DNS1123_LABEL_RE.match(value) is not None:
+        return _known(_VALID_LABEL, value)
     errs: list[str] = []
     if len(value) > DNS1123_LABEL_MAX_LENGTH:
         errs.append(max_len_error(DNS1123_LABEL_MAX_LENGTH))
@@ -154,6 +176,10 @@ def is_dns1123_label(value: str) -> list[str]:
 
 def is_dns1123_subdomain(value: str) -> list[str]:
     """A DNS subdomain (RFC 1123): ``example.com``; validation.go ``IsDNS1123Subdomain``."""
+    if type(value) is str and value in _VALID_SUBDOMAIN:
+        return []
+    if len(value) <= DNS1123_SUBDOMAIN_MAX_LENGTH and _DNS1123_SUBDOMAIN_RE.match(value):
+        return _known(_VALID_SUBDOMAIN, value)
     errs: list[str] = []
     if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
         errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
@@ -178,6 +204,20 @@ def is_qualified_name(value: str) -> list[str]:
     The optional prefix is a DNS subdomain; the name part is at most 63 characters of
     ``[-A-Za-z0-9_.]`` starting and ending with an alphanumeric character.
     """
+    if type(value) is str and value in _VALID_QUALIFIED:
+        return []
+    prefix, slash, rest = value.partition("/")
+    if not slash:
+        if len(value) <= QUALIFIED_NAME_MAX_LENGTH and _QUALIFIED_NAME_RE.match(value) is not None:
+            return _known(_VALID_QUALIFIED, value)  # no prefix, a valid name part
+    elif (
+        "/" not in rest
+        and len(rest) <= QUALIFIED_NAME_MAX_LENGTH
+        and _QUALIFIED_NAME_RE.match(rest) is not None
+        and len(prefix) <= DNS1123_SUBDOMAIN_MAX_LENGTH
+        and _DNS1123_SUBDOMAIN_RE.match(prefix) is not None
+    ):
+        return _known(_VALID_QUALIFIED, value)  # a DNS subdomain prefix and a valid name part
     errs: list[str] = []
     parts = value.split("/")
     if len(parts) == 1:
@@ -208,6 +248,10 @@ def is_qualified_name(value: str) -> list[str]:
 
 def is_valid_label_value(value: str) -> list[str]:
     """A label value: empty, or like a qualified name's name part; ``IsValidLabelValue``."""
+    if type(value) is str and value in _VALID_LABEL_VALUE:
+        return []
+    if len(value) <= LABEL_VALUE_MAX_LENGTH and _LABEL_VALUE_RE.match(value) is not None:
+        return _known(_VALID_LABEL_VALUE, value)
     errs: list[str] = []
     if len(value) > LABEL_VALUE_MAX_LENGTH:
         errs.append(max_len_error(LABEL_VALUE_MAX_LENGTH))

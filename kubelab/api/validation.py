@@ -114,6 +114,8 @@ ErrorList = list[FieldError]
 
 
 def _m(value: Any) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the slower abstract-class check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
@@ -265,9 +267,14 @@ def validate_object_meta(
     generation = _i(md.get("generation"))
     if generation is not None:
         errs += _nonnegative(generation, _child(path, "generation"))
-    errs += validate_labels(md.get("labels"), _child(path, "labels"))
-    errs += _validate_annotations(md.get("annotations"), _child(path, "annotations"))
-    errs += _validate_finalizers(md.get("finalizers"), _child(path, "finalizers"), kube_finalizers)
+    # (an empty or missing map or list has nothing to report: skip building its path)
+    labels, annotations, finalizers = md.get("labels"), md.get("annotations"), md.get("finalizers")
+    if labels:
+        errs += validate_labels(labels, _child(path, "labels"))
+    if annotations:
+        errs += _validate_annotations(annotations, _child(path, "annotations"))
+    if finalizers:
+        errs += _validate_finalizers(finalizers, _child(path, "finalizers"), kube_finalizers)
     return errs
 
 
@@ -381,6 +388,8 @@ _VOLUME_SOURCES: Final = (
     "ephemeral",
     "image",
 )
+
+_VOLUME_SOURCE_SET: Final = frozenset(_VOLUME_SOURCES)
 
 _STANDARD_CONTAINER_RESOURCES: Final = frozenset({"cpu", "memory", "ephemeral-storage"})
 _STANDARD_RESOURCES: Final = frozenset(
@@ -598,7 +607,9 @@ def _validate_container(
     if not name:
         errs.append(FieldError.required(_child(path, "name"), ""))
     else:
-        errs += _dns1123_label(name, _child(path, "name"))
+        msgs = is_dns1123_label(name)
+        if msgs:
+            errs += [FieldError.invalid(_child(path, "name"), name, m) for m in msgs]
     image = _s(ctr.get("image"))
     if not image:
         errs.append(FieldError.required(_child(path, "image"), ""))
@@ -614,9 +625,14 @@ def _validate_container(
                     ["File", "FallbackToLogsOnError"],
                 )
             )
-    errs += _validate_container_ports(ctr.get("ports"), _child(path, "ports"))
-    errs += _validate_env(ctr.get("env"), _child(path, "env"))
-    errs += _validate_volume_mounts(ctr.get("volumeMounts"), volumes, _child(path, "volumeMounts"))
+    # (empty or missing lists have nothing to report)
+    ports, env, mounts = ctr.get("ports"), ctr.get("env"), ctr.get("volumeMounts")
+    if ports:
+        errs += _validate_container_ports(ports, _child(path, "ports"))
+    if env:
+        errs += _validate_env(env, _child(path, "env"))
+    if mounts:
+        errs += _validate_volume_mounts(mounts, volumes, _child(path, "volumeMounts"))
     pull = ctr.get("imagePullPolicy")
     if isinstance(pull, str) and pull not in _SUPPORTED_PULL_POLICIES:
         if pull == "":
@@ -627,7 +643,9 @@ def _validate_container(
                     _child(path, "imagePullPolicy"), pull, _SUPPORTED_PULL_POLICIES
                 )
             )
-    errs += _validate_resources(ctr.get("resources"), _child(path, "resources"))
+    resources = _m(ctr.get("resources"))
+    if resources.get("limits") or resources.get("requests"):
+        errs += _validate_resources(resources, _child(path, "resources"))
     if in_pod and image and image != image.strip():
         errs.append(
             FieldError.invalid(
@@ -678,7 +696,9 @@ def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], ErrorList]:
         vol = _m(raw)
         ipath = f"{path}[{i}]"
         vol_errs: ErrorList = []
-        sources = [s for s in _VOLUME_SOURCES if vol.get(s) is not None]
+        sources = [k for k in vol if k in _VOLUME_SOURCE_SET and vol[k] is not None]
+        if len(sources) > 1:
+            sources.sort(key=_VOLUME_SOURCES.index)  # reported in the order of the list
         if not sources:
             vol_errs.append(FieldError.required(ipath, "must specify a volume type"))
         for extra in sources[1:]:
@@ -691,7 +711,9 @@ def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], ErrorList]:
         if not name:
             vol_errs.append(FieldError.required(_child(ipath, "name"), ""))
         else:
-            vol_errs += _dns1123_label(name, _child(ipath, "name"))
+            msgs = is_dns1123_label(name)
+            if msgs:
+                vol_errs += [FieldError.invalid(_child(ipath, "name"), name, m) for m in msgs]
         if name in names:
             vol_errs.append(FieldError.duplicate(_child(ipath, "name"), name))
         if vol_errs:
@@ -708,6 +730,9 @@ def _validate_restart_policy(policy: Any, path: str) -> ErrorList:
     if policy == "":
         return [FieldError.required(path, "")]
     return [FieldError.not_supported(path, policy, ["Always", "OnFailure", "Never"])]
+
+
+_TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
 def _validate_taint_effect(effect: str, allow_empty: bool, path: str) -> ErrorList:
@@ -777,7 +802,7 @@ def _validate_tolerations(tolerations: Any, path: str) -> ErrorList:
             errs.append(
                 FieldError.not_supported(_child(ipath, "operator"), op, ["Equal", "Exists"])
             )
-        if effect:
+        if effect and effect not in _TAINT_EFFECTS:
             errs += _validate_taint_effect(effect, True, _child(ipath, "effect"))
     return errs
 
@@ -791,11 +816,17 @@ def validate_pod_spec(spec: Any, path: str = "spec", in_pod: bool = True) -> Err
     errs += _validate_containers(
         s.get("containers"), volumes, _child(path, "containers"), in_pod, True
     )
-    errs += _validate_containers(
-        s.get("initContainers"), volumes, _child(path, "initContainers"), in_pod, False
-    )
-    errs += _validate_restart_policy(s.get("restartPolicy"), _child(path, "restartPolicy"))
-    errs += validate_labels(s.get("nodeSelector"), _child(path, "nodeSelector"))
+    init_containers = s.get("initContainers")
+    if init_containers:  # optional: an empty or missing list has nothing to report
+        errs += _validate_containers(
+            init_containers, volumes, _child(path, "initContainers"), in_pod, False
+        )
+    policy = s.get("restartPolicy")
+    if isinstance(policy, str) and policy not in ("Always", "OnFailure", "Never"):
+        errs += _validate_restart_policy(policy, _child(path, "restartPolicy"))
+    node_selector = s.get("nodeSelector")
+    if node_selector:
+        errs += validate_labels(node_selector, _child(path, "nodeSelector"))
     sa = _s(s.get("serviceAccountName"))
     if sa:
         errs += [
@@ -821,7 +852,9 @@ def validate_pod_spec(spec: Any, path: str = "spec", in_pod: bool = True) -> Err
         value = _s(s.get(fld))
         if value:
             errs += _dns1123_label(value, _child(path, fld))
-    errs += _validate_tolerations(s.get("tolerations"), _child(path, "tolerations"))
+    tolerations = s.get("tolerations")
+    if tolerations:
+        errs += _validate_tolerations(tolerations, _child(path, "tolerations"))
     return errs
 
 

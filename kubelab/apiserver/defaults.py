@@ -26,6 +26,7 @@ volume plugins with their own defaults (iSCSI, RBD, AzureDisk, ScaleIO), the Ser
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS",
     "TERMINATION_MESSAGE_PATH_DEFAULT",
     "apply_defaults",
+    "copy_json",
     "default_image_pull_policy",
     "parse_image_tag",
     "pod_qos_class",
@@ -59,6 +61,23 @@ Obj = dict[str, Any]
 
 # ---------------------------------------------------------------------------------------------
 # small helpers
+
+_ATOMS: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON tree (dicts, lists, strings, numbers, booleans, null), like
+    ``copy.deepcopy`` but several times faster; anything else is copied by ``deepcopy``."""
+    t = type(value)
+    if t is dict:
+        atoms = _ATOMS
+        return {k: v if type(v) in atoms else copy_json(v) for k, v in value.items()}
+    if t is list:
+        atoms = _ATOMS
+        return [v if type(v) in atoms else copy_json(v) for v in value]
+    if t in _ATOMS:
+        return value
+    return copy.deepcopy(value)
 
 
 def _dict(parent: Obj, key: str) -> Obj:
@@ -126,6 +145,7 @@ _REFERENCE_RE: Final = re.compile(
 _NAME_TOTAL_LENGTH_MAX: Final = 255
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_image_tag(image: str) -> str:
     """The tag ``pkg/util/parsers.ParseImageName`` finds in an image reference.
 
@@ -244,7 +264,7 @@ _VOLUME_SOURCES: Final = frozenset(
 
 def _default_volume(volume: Obj) -> None:
     # SetDefaults_Volume: a volume with no source is an emptyDir.
-    if not any(volume.get(key) is not None for key in _VOLUME_SOURCES):
+    if not any(volume[key] is not None for key in volume if key in _VOLUME_SOURCES):
         volume["emptyDir"] = {}
     host_path = volume.get("hostPath")
     if isinstance(host_path, dict) and host_path.get("type") is None:
@@ -565,7 +585,7 @@ def apply_defaults(obj: Mapping[str, Any]) -> dict[str, Any]:
     ServiceAccount, Lease, Event, Role, ClusterRole, ...) has no defaults upstream and comes
     back as a plain copy. Defaulting is idempotent.
     """
-    out = copy.deepcopy(dict(obj))
+    out: dict[str, Any] = copy_json(obj if type(obj) is dict else dict(obj))
     defaulter = _DEFAULTERS.get((_group_of(out), str(out.get("kind", ""))))
     if defaulter is not None:
         defaulter(out)
@@ -586,6 +606,17 @@ def _positive(value: Any) -> Quantity | None:
     return q if q.sign() > 0 else None
 
 
+def _has_compute_resources(container: Mapping[str, Any]) -> bool:
+    resources = container.get("resources")
+    if not resources or not isinstance(resources, Mapping):
+        return False
+    for source in ("requests", "limits"):
+        values = resources.get(source)
+        if values and isinstance(values, Mapping) and any(n in values for n in _QOS_RESOURCES):
+            return True
+    return False
+
+
 def pod_qos_class(pod: Mapping[str, Any]) -> str:
     """``Guaranteed``, ``Burstable`` or ``BestEffort`` (``GetPodQOS``).
 
@@ -595,10 +626,12 @@ def pod_qos_class(pod: Mapping[str, Any]) -> str:
     """
     spec = pod.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
+    containers = [*_dicts(spec.get("containers")), *_dicts(spec.get("initContainers"))]
+    if not any(_has_compute_resources(c) for c in containers):
+        return "BestEffort"  # no cpu or memory request or limit at all: nothing to add up
     requests: dict[str, Quantity] = {}
     limits: dict[str, Quantity] = {}
     guaranteed = True
-    containers = [*_dicts(spec.get("containers")), *_dicts(spec.get("initContainers"))]
     for container in containers:
         resources = container.get("resources")
         resources = resources if isinstance(resources, Mapping) else {}
@@ -645,7 +678,7 @@ def prepare_for_create(obj: Mapping[str, Any]) -> dict[str, Any]:
 
     Other kinds come back as a plain copy.
     """
-    out = copy.deepcopy(dict(obj))
+    out: dict[str, Any] = copy_json(obj if type(obj) is dict else dict(obj))
     kind, group = str(out.get("kind", "")), _group_of(out)
     if group:
         return out

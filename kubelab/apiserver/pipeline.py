@@ -25,7 +25,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
+
+from simpy.events import Timeout
 
 from kubelab.apiserver.errors import StatusError, internal_error
 from kubelab.apiserver.wire import APIRequest, APIResponse
@@ -71,8 +74,19 @@ class StageCosts:
     validating_admission: float = 0.05
     response: float = 0.05
 
+    def __post_init__(self) -> None:
+        # every stage's cost in seconds, worked out once (looked up for each stage run)
+        secs = {
+            f.name.replace("_", " "): float(getattr(self, f.name)) / 1000.0 for f in fields(self)
+        }
+        object.__setattr__(self, "_seconds", secs)
+
     def seconds(self, stage: str) -> float:
         """The cost of ``stage`` in seconds (0 for stages without a configured cost)."""
+        secs: dict[str, float] = self._seconds  # type: ignore[attr-defined]
+        cost = secs.get(stage)
+        if cost is not None:
+            return cost
         ms = getattr(self, stage.replace(" ", "_"), 0.0)
         return float(ms) / 1000.0
 
@@ -98,7 +112,7 @@ class RequestInfo:
     name: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class StageRecord:
     """One stage of one request: when it started and ended (simulated seconds), and how it
     went (``ok``, ``rejected``, ``error``), with a short detail."""
@@ -133,17 +147,19 @@ class RequestContext:
         costs: StageCosts,
         audit_id: str,
         on_done: Callable[[RequestContext], None] | None = None,
+        info: RequestInfo | None = None,
     ) -> None:
         self.host = host
         self.world = host.world
+        self.env = host.world.env
         self.epoch = host.epoch
         self.request = request
         self.caller = caller
         self._respond = respond
         self.costs = costs
         self.audit_id = audit_id
-        self.received = self.world.now
-        self.info = RequestInfo(request.path, request.method, "")
+        self.received = float(self.env.now)
+        self.info = info if info is not None else RequestInfo(request.path, request.method, "")
         self.user: UserInfo | None = None
         #: The object's name when the URL has none (a create): what the audit record shows.
         self.object_name = ""
@@ -165,7 +181,8 @@ class RequestContext:
     @property
     def alive(self) -> bool:
         """Whether the server that took the request is still the one running."""
-        return self.host.up and self.host.epoch == self.epoch and self.response is None
+        host = self.host
+        return host.up and host.epoch == self.epoch and self.response is None
 
     @property
     def code(self) -> int:
@@ -175,15 +192,23 @@ class RequestContext:
     @property
     def latency(self) -> float:
         """Simulated seconds from arrival to response (so far)."""
-        end = self.finished_at if self.finished_at is not None else self.world.now
+        end = self.finished_at if self.finished_at is not None else float(self.env.now)
         return end - self.received
 
     # -- running stages ------------------------------------------------------------------------
 
     def _after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         if delay > 0:
-            self.host.call_later(delay, self._guarded, fn, *args)
+            # host.call_later(delay, self._guarded, fn, *args) without its timer: the request
+            # being alive implies the host has not crashed since (same epoch, still up)
+            ev = Timeout(self.env, delay)
+            ev.callbacks.append(partial(self._fire, fn, args))
         else:
+            fn(*args)
+
+    def _fire(self, fn: Callable[..., None], args: tuple[Any, ...], _e: object) -> None:
+        host = self.host  # self.alive, inlined: this runs for every stage
+        if host.up and host.epoch == self.epoch and self.response is None:
             fn(*args)
 
     def _guarded(self, fn: Callable[..., None], *args: Any) -> None:
@@ -193,9 +218,10 @@ class RequestContext:
     def run(self, stage: str, fn: Callable[[], Any], then: Callable[[Any], None]) -> None:
         """Run ``fn`` as ``stage``: on success call ``then(result)`` once the stage's cost has
         passed; a raised StatusError ends the request (after the same cost)."""
-        if not self.alive:
+        host = self.host  # self.alive, inlined
+        if not (host.up and host.epoch == self.epoch and self.response is None):
             return
-        start = self.world.now
+        start = float(self.env.now)
         cost = self.costs.seconds(stage)
         try:
             result = fn()
@@ -218,13 +244,13 @@ class RequestContext:
         message is the etcd error, as ``ErrorToAPIStatus`` reports an unknown error)."""
         if not self.alive:
             return
-        record = StageRecord("storage", self.world.now, self.world.now, "ok", detail)
+        record = StageRecord("storage", float(self.env.now), float(self.env.now), "ok", detail)
         self.stages.append(record)
 
         def done(result: Any, err: BaseException | None) -> None:
             if not self.alive:
                 return
-            record.end = self.world.now
+            record.end = float(self.env.now)
             if err is not None:
                 status = on_error(err) if on_error is not None else unknown_error(str(err))
                 record.outcome = "error"
@@ -247,13 +273,13 @@ class RequestContext:
         """A wait that is part of the storage stage (the watch cache catching up)."""
         if not self.alive:
             return
-        record = StageRecord("storage", self.world.now, self.world.now, "ok", detail)
+        record = StageRecord("storage", float(self.env.now), float(self.env.now), "ok", detail)
         self.stages.append(record)
 
         def done(ok: bool) -> None:
             if not self.alive:
                 return
-            record.end = self.world.now
+            record.end = float(self.env.now)
             if not ok:
                 record.outcome = "error"
             try:
@@ -272,7 +298,7 @@ class RequestContext:
         if not self.decided_by:
             self.decided_by = stage
         cost = self.costs.seconds("response")
-        now = self.world.now
+        now = float(self.env.now)
         self.stages.append(StageRecord("response", now, now + cost, "ok", str(code)))
         self._after(cost, self._send, code, body)
 
@@ -297,7 +323,7 @@ class RequestContext:
             if retry:
                 headers["Retry-After"] = str(retry)
         self.response = APIResponse(code, body, headers, tuple(self.warnings))
-        self.finished_at = self.world.now
+        self.finished_at = float(self.env.now)
         if self._on_done is not None:
             self._on_done(self)
         self._respond(self.response)

@@ -101,8 +101,9 @@ class TooOldResourceVersion(Exception):
 class Entry:
     """One cached object: the value as stored in etcd and its resourceVersion.
 
-    ``obj`` is the decoded object (with its resourceVersion), decoded on first use and then
-    shared: it is never changed in place.
+    ``obj`` is the decoded object (with its resourceVersion), shared: it is never changed in
+    place. An object that arrives by the etcd watch is decoded at once, as the real watch
+    cache does; the objects of a (re)list are decoded on first use.
     """
 
     __slots__ = ("_obj", "key", "namespace", "raw", "rv")
@@ -149,8 +150,9 @@ class CacheEvent:
     """One change of one object (``watchCacheEvent``).
 
     ``obj`` is the new state (for ``DELETED``: the last state, at the deletion's revision);
-    ``prev`` the state before (``None`` for ``ADDED``). Both are decoded only when a watch
-    needs them.
+    ``prev`` the state before (``None`` for ``ADDED``). Both are the cached entries'
+    shared objects (the ``DELETED`` copy at the deletion's revision is made when a watch
+    needs it).
     """
 
     __slots__ = ("_obj", "entry", "key", "namespace", "prev_entry", "rv", "time", "type")
@@ -338,7 +340,7 @@ class WatchCache:
 
     def keys(self, namespace: str | None = None) -> list[str]:
         """The cached keys in etcd order, all or those of one namespace."""
-        if not namespace:
+        if not namespace or not self._keys:
             return self._keys
         lo_key = f"{self.prefix}{namespace}/"
         lo = bisect_left(self._keys, lo_key)
@@ -542,6 +544,7 @@ class Cacher:
                 value = kv["value"]
                 raw = value if isinstance(value, bytes) else str(value).encode()
                 ce = cache.put(key, raw, rev, now)
+                ce.entry.obj  # noqa: B018 -- decoded as it arrives (etcd3/watcher.go prepareObjs)
             else:
                 ce = cache.delete(key, rev, now)
             if ce is not None:

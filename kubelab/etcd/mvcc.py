@@ -25,9 +25,9 @@ from __future__ import annotations
 import base64
 import json
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from kubelab.etcd.errors import (
     ErrCompacted,
@@ -92,6 +92,8 @@ _OP_KINDS = ("request_range", "request_put", "request_delete_range", "request_tx
 
 
 def _b(x: object) -> bytes:
+    if type(x) is bytes:
+        return x
     if x is None:
         return b""
     if isinstance(x, bytes):
@@ -104,6 +106,8 @@ def _b(x: object) -> bytes:
 
 
 def _i(x: object) -> int:
+    if type(x) is int:
+        return x
     if x is None:
         return 0
     if isinstance(x, bool):
@@ -124,32 +128,45 @@ def _enum(x: object, names: tuple[str, ...]) -> str | None:
     return None
 
 
+# The normalisers convert field by field in a fixed order (so the first bad field raises);
+# a field that already has its normal type (bytes, int, a valid enum name) is taken as is,
+# anything else goes through _b/_i/_enum.
+
+
 def _norm_range(d: Mapping[str, Any]) -> JSON:
+    get = d.get
     return {
-        "key": _b(d.get("key")),
-        "range_end": _b(d.get("range_end")),
-        "limit": _i(d.get("limit")),
-        "revision": _i(d.get("revision")),
-        "sort_order": _enum(d.get("sort_order"), SORT_ORDERS),
-        "sort_target": _enum(d.get("sort_target"), SORT_TARGETS),
-        "serializable": bool(d.get("serializable", False)),
-        "keys_only": bool(d.get("keys_only", False)),
-        "count_only": bool(d.get("count_only", False)),
-        "min_mod_revision": _i(d.get("min_mod_revision")),
-        "max_mod_revision": _i(d.get("max_mod_revision")),
-        "min_create_revision": _i(d.get("min_create_revision")),
-        "max_create_revision": _i(d.get("max_create_revision")),
+        "key": k if type(k := get("key")) is bytes else _b(k),
+        "range_end": e if type(e := get("range_end")) is bytes else _b(e),
+        "limit": n if type(n := get("limit")) is int else _i(n),
+        "revision": r if type(r := get("revision")) is int else _i(r),
+        "sort_order": (
+            o if type(o := get("sort_order")) is str and o in SORT_ORDERS else _enum(o, SORT_ORDERS)
+        ),
+        "sort_target": (
+            t
+            if type(t := get("sort_target")) is str and t in SORT_TARGETS
+            else _enum(t, SORT_TARGETS)
+        ),
+        "serializable": bool(get("serializable", False)),
+        "keys_only": bool(get("keys_only", False)),
+        "count_only": bool(get("count_only", False)),
+        "min_mod_revision": _i(get("min_mod_revision")),
+        "max_mod_revision": _i(get("max_mod_revision")),
+        "min_create_revision": _i(get("min_create_revision")),
+        "max_create_revision": _i(get("max_create_revision")),
     }
 
 
 def _norm_put(d: Mapping[str, Any]) -> JSON:
+    get = d.get
     return {
-        "key": _b(d.get("key")),
-        "value": _b(d.get("value")),
-        "lease": _i(d.get("lease")),
-        "prev_kv": bool(d.get("prev_kv", False)),
-        "ignore_value": bool(d.get("ignore_value", False)),
-        "ignore_lease": bool(d.get("ignore_lease", False)),
+        "key": k if type(k := get("key")) is bytes else _b(k),
+        "value": v if type(v := get("value")) is bytes else _b(v),
+        "lease": n if type(n := get("lease")) is int else _i(n),
+        "prev_kv": bool(get("prev_kv", False)),
+        "ignore_value": bool(get("ignore_value", False)),
+        "ignore_lease": bool(get("ignore_lease", False)),
     }
 
 
@@ -162,8 +179,10 @@ def _norm_delete(d: Mapping[str, Any]) -> JSON:
 
 
 def _norm_compare(d: Mapping[str, Any]) -> JSON:
-    target = _enum(d.get("target"), COMPARE_TARGETS)
-    result = _enum(d.get("result"), COMPARE_RESULTS)
+    get = d.get
+    t, r = get("target"), get("result")
+    target = t if type(t) is str and t in COMPARE_TARGETS else _enum(t, COMPARE_TARGETS)
+    result = r if type(r) is str and r in COMPARE_RESULTS else _enum(r, COMPARE_RESULTS)
     if target is None or result is None:
         raise ValueError(f"invalid compare target/result: {d.get('target')!r}/{d.get('result')!r}")
     union: tuple[str, Any] | None = None
@@ -172,8 +191,8 @@ def _norm_compare(d: Mapping[str, Any]) -> JSON:
             union = (name, _b(d[name]) if name == "value" else _i(d[name]))
             break
     return {
-        "key": _b(d.get("key")),
-        "range_end": _b(d.get("range_end")),
+        "key": k if type(k := get("key")) is bytes else _b(k),
+        "range_end": e if type(e := get("range_end")) is bytes else _b(e),
         "target": target,
         "result": result,
         "union": union,
@@ -315,7 +334,11 @@ def _check_intervals(ops: list[tuple[str, JSON | None]]) -> tuple[set[bytes], li
 
 def _txn_readonly(t: JSON) -> bool:
     """txn.go IsTxnReadonly: only range ops at the top level (a nested txn counts as a write)."""
-    return all(kind == "request_range" for kind, _ in [*t["success"], *t["failure"]])
+    for ops in (t["success"], t["failure"]):
+        for kind, _ in ops:
+            if kind != "request_range":
+                return False
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -466,14 +489,87 @@ def _sized_txn(t: JSON) -> int:
     return _fm(6, _size_txn(t)) + REQUEST_HEADER_BYTES
 
 
+# A cheap upper bound of request_size for a txn, without normalising it. Only plainly typed
+# requests get one (bytes keys and values, 64-bit ints, valid enums): for those request_size
+# cannot fail, so skipping it when the bound is under the limit changes nothing.
+_FIELD_BOUND: Final = 11  # a field's tag and a varint of a 64-bit int; or tag and length
+_INT_MIN: Final = -(1 << 63)
+_INT_MAX: Final = (1 << 63) - 1
+
+
+_BYTES_FIELDS: Final = frozenset({"key", "range_end", "value"})
+_ENUM_FIELDS: Final = frozenset({"target", "result", "sort_order", "sort_target"})
+
+
+def _plain_bound(d: Mapping[str, Any]) -> int:
+    """Bound of a message whose bytes fields hold bytes, enum fields anything (an invalid
+    enum normalises to None or is checked by the caller) and other fields 64-bit ints,
+    bools or null; -1 for anything else. Each field counts its tag, length and bytes, or
+    its tag and varint."""
+    total = 16  # the message's own tag and length, in its parent
+    for k, v in d.items():
+        t = type(v)
+        if k in _BYTES_FIELDS:
+            if t is bytes:
+                total += len(v) + _FIELD_BOUND
+            elif v is not None:
+                return -1
+        elif (
+            k in _ENUM_FIELDS or v is None or t is bool or (t is int and _INT_MIN <= v <= _INT_MAX)
+        ):
+            total += _FIELD_BOUND
+        else:
+            return -1
+    return total
+
+
+def txn_size_bound(body: Mapping[str, Any]) -> int:
+    """An upper bound of ``request_size({"txn": body})`` computed without normalising the
+    request, or -1 when the request is not plainly typed (then only request_size can say)."""
+    total = 32  # the txn's message header and the request header
+    compare = body.get("compare") or ()
+    if type(compare) is not list and type(compare) is not tuple:
+        return -1
+    for c in compare:
+        if type(c) is not dict:
+            return -1
+        if _enum(c.get("target"), COMPARE_TARGETS) is None:
+            return -1
+        if _enum(c.get("result"), COMPARE_RESULTS) is None:
+            return -1
+        n = _plain_bound(c)
+        if n < 0:
+            return -1
+        total += n + 8  # range_end's tag takes two bytes
+    for branch in ("success", "failure"):
+        ops = body.get(branch) or ()
+        if type(ops) is not list and type(ops) is not tuple:
+            return -1
+        for op in ops:
+            if type(op) is not dict:
+                return -1
+            for kind in _OP_KINDS:
+                inner = op.get(kind)
+                if inner is None:
+                    continue
+                if type(inner) is not dict or kind == "request_txn":
+                    return -1
+                n = _plain_bound(inner)
+                if n < 0:
+                    return -1
+                total += n + 16  # the op's and the union member's headers
+                break
+    return total
+
+
 # ---------------------------------------------------------------------------
 # the store
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Rec:
-    """One revision of one key; ``value`` None marks a delete (tombstone)."""
+class _Rec(NamedTuple):
+    """One revision of one key; ``value`` None marks a delete (tombstone). A named tuple:
+    immutable, cheap to build, and left alone by the garbage collector."""
 
     main: int
     sub: int
@@ -485,6 +581,16 @@ class _Rec:
 
 def _main(r: _Rec) -> int:
     return r.main
+
+
+# compare target -> the record's value it compares
+_REC_FIELD: Final[dict[str, Callable[[_Rec], Any]]] = {
+    "VERSION": lambda r: r.version,
+    "CREATE": lambda r: r.create_revision,
+    "MOD": _main,
+    "VALUE": lambda r: r.value,
+    "LEASE": lambda r: r.lease,
+}
 
 
 @dataclass
@@ -949,24 +1055,20 @@ class MVCCStore:
                 return False
             values: list[Any] = [0]
         else:
-            values = [
-                {
-                    "VERSION": r.version,
-                    "CREATE": r.create_revision,
-                    "MOD": r.main,
-                    "VALUE": r.value,
-                    "LEASE": r.lease,
-                }[target]
-                for _, r in found
-            ]
+            field_of = _REC_FIELD[target]
+            values = [field_of(r) for _, r in found]
         for v in values:
             c_ = _cmp(v, want)
-            ok = {
-                "EQUAL": c_ == 0,
-                "NOT_EQUAL": c_ != 0,
-                "GREATER": c_ > 0,
-                "LESS": c_ < 0,
-            }[result]
+            if result == "EQUAL":
+                ok = c_ == 0
+            elif result == "NOT_EQUAL":
+                ok = c_ != 0
+            elif result == "GREATER":
+                ok = c_ > 0
+            elif result == "LESS":
+                ok = c_ < 0
+            else:
+                raise KeyError(result)
             if not ok:
                 return False
         return True

@@ -48,7 +48,7 @@ from kubelab.etcd.errors import (
     EtcdError,
 )
 from kubelab.etcd.lease import min_lease_ttl
-from kubelab.etcd.mvcc import MAX_REQUEST_BYTES, MVCCStore, request_size
+from kubelab.etcd.mvcc import MAX_REQUEST_BYTES, MVCCStore, request_size, txn_size_bound
 from kubelab.etcd.raft import (
     ConfChange,
     Config,
@@ -517,6 +517,7 @@ class _Server:
         self.lead = NONE
         self.role = "follower"
         self.lead_elected_at = -1.0
+        self._traced_commit = storage.hard_state.commit  # with trace_messages: commits logged
         self._hosts: dict[str, Host] = {}
 
         host.listen(PEER_PORT, self._on_peer)
@@ -667,6 +668,8 @@ class _Server:
         """The Ready's writes are durable: send, apply, advance (etcd raft.go / applyAll)."""
         if rd.snapshot is not None or rd.entries or rd.hard_state is not None:
             self.storage.save_ready(rd)  # the WAL record is durable now
+            if self.m.trace_messages:
+                self._trace_ready(rd)
         if not sent and rd.messages:
             self._send_all(rd.messages)
         if rd.snapshot is not None:
@@ -680,6 +683,24 @@ class _Server:
             self._take_snapshot()
         if self._apply_waits:
             self._serve_reads()
+
+    def _trace_ready(self, rd: Ready) -> None:
+        """With ``trace_messages``: what this Ready made durable (the WAL append and the
+        commit index it learnt), for the step-by-step lesson."""
+        world = self.world
+        if rd.entries:
+            world.log(
+                self.name,
+                "etcd",
+                "wal-append",
+                first=rd.entries[0].index,
+                last=rd.entries[-1].index,
+                term=rd.entries[-1].term,
+            )
+        hs = rd.hard_state
+        if hs is not None and hs.commit > self._traced_commit:
+            self._traced_commit = hs.commit
+            world.log(self.name, "etcd", "commit", index=hs.commit, term=self.raw.term)
 
     def _send_all(self, msgs: list[Message]) -> None:
         world = self.world
@@ -809,6 +830,8 @@ class _Server:
                     resp: Any = store.apply(req, now=now)
                 except EtcdError as err:
                     resp = err
+                if self.m.trace_messages:
+                    self._trace_apply(e, req, resp)
                 wait = waits.pop(rid, None)
                 if wait is not None:
                     if isinstance(resp, dict):
@@ -817,6 +840,18 @@ class _Server:
             self.applied = e.index
             if self.stopped:
                 return
+
+    def _trace_apply(self, e: Entry, req: Any, resp: Any) -> None:
+        """With ``trace_messages``: one record per entry applied to the MVCC store."""
+        fields: dict[str, Any] = {"index": e.index, "term": e.term}
+        if isinstance(req, Mapping) and len(req) == 1:
+            ((op, body),) = req.items()
+            fields["op"] = op
+            if isinstance(body, Mapping) and isinstance(body.get("key"), bytes):
+                fields["key"] = body["key"].decode("utf-8", "replace")
+        if isinstance(resp, Mapping):
+            fields["revision"] = resp.get("header", {}).get("revision")
+        self.world.log(self.name, "etcd", "apply", **fields)
 
     def _on_first_commit_in_term(self) -> None:
         if self.raw.state is _LEADER:
@@ -1271,11 +1306,15 @@ class _Server:
 
 
 def _surely_small(request: Mapping[str, Any], limit: int) -> bool:
-    """A cheap test that a put is far below the request size limit, so the exact protobuf
+    """A cheap test that a put or txn is below the request size limit, so the exact protobuf
     size (``request_size``) is only computed for large requests."""
     body = request.get("put")
     if body is None:
-        return False
+        txn = request.get("txn")
+        if type(txn) is not dict or len(request) != 1:
+            return False
+        bound = txn_size_bound(txn)
+        return 0 <= bound <= limit
     key, value = body.get("key", b""), body.get("value", b"")
     if not isinstance(key, bytes) or not isinstance(value, bytes):
         return False

@@ -12,11 +12,21 @@ import datetime as _dt
 EPOCH = _dt.datetime(2024, 1, 1, tzinfo=_dt.UTC)
 
 
+# The last whole second formatted by timestamp() and its text (many objects share a second).
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def timestamp(seconds: float) -> str:
     """RFC 3339 at second precision with ``Z``, as ``metav1.Time`` serializes
     (k8s.io/apimachinery/pkg/apis/meta/v1/time.go: ``RFC3339`` truncated to seconds)."""
-    t = EPOCH + _dt.timedelta(seconds=int(seconds // 1))
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    whole = int(seconds // 1)
+    last = _last_second[0]
+    if last[0] == whole:
+        return last[1]
+    t = EPOCH + _dt.timedelta(seconds=whole)
+    text = t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _last_second[0] = (whole, text)
+    return text
 
 
 def micro_timestamp(seconds: float) -> str:

@@ -169,22 +169,25 @@ class Network:
         """Send ``payload`` from ``src`` to ``dst``'s ``port``. Never raises for an unreachable,
         crashed or partitioned destination: the message is lost."""
         self.sent += 1
-        if (src, dst) in self._cuts:
+        key = (src, dst)
+        if self._cuts and key in self._cuts:
             self._drop(src, dst, port, "partitioned")
             return
-        link = self._links.get((src, dst), self._default)
-        if link.loss and self._rng.random() < link.loss:
+        link = self._links.get(key, self._default) if self._links else self._default
+        rng = self._rng
+        if link.loss and rng.random() < link.loss:
             self._drop(src, dst, port, "lost")
             return
-        copies = 2 if link.duplicate and self._rng.random() < link.duplicate else 1
-        now = self._env.now
+        copies = 2 if link.duplicate and rng.random() < link.duplicate else 1
+        sim = self._env
+        now = sim.now
+        fifo = not link.reorder and src != dst
         for _ in range(copies):
             delay = link.latency
             if link.jitter:
-                delay += link.jitter * self._rng.random()
-            if not link.reorder and src != dst:
+                delay += link.jitter * rng.random()
+            if fifo:
                 # FIFO per link, as over one TCP connection.
-                key = (src, dst)
                 last = self._last_arrival.get(key, 0.0)
                 if now + delay < last:
                     delay = last - now
@@ -192,11 +195,11 @@ class Network:
             env = Envelope(src, dst, port, payload, now)
             if self.trace_messages:
                 self._world.log(src, "network", "send", dst=dst, port=port)
-            ev = simpy.Timeout(self._env, delay)
+            ev = simpy.Timeout(sim, delay)
             ev.callbacks.append(lambda _e, env=env: self._deliver(env))  # type: ignore[misc]
 
     def _deliver(self, env: Envelope) -> None:
-        if (env.src, env.dst) in self._cuts:
+        if self._cuts and (env.src, env.dst) in self._cuts:
             self._drop(env.src, env.dst, env.port, "partitioned")
             return
         host = self._world.find_host(env.dst)

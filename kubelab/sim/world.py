@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import random
 import uuid
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
@@ -13,6 +14,26 @@ from kubelab.sim.clock import micro_timestamp, timestamp
 from kubelab.sim.host import Host
 from kubelab.sim.network import Network
 from kubelab.sim.trace import Record, Trace
+
+# RFC 4122: the variant bits (10) and the version nibble (4) of a version 4 UUID.
+_UUID4_KEEP: Final = ((1 << 128) - 1) & ~(0xC000 << 48) & ~(0xF000 << 64)
+_UUID4_SET: Final = (0x8000 << 48) | (4 << 76)
+
+
+def uuid4_string(value: int) -> str:
+    """``str(uuid.UUID(int=value, version=4))`` for a 128-bit ``value``: the RFC 4122 variant
+    and version 4 bits set, printed ``8-4-4-4-12``."""
+    if not 0 <= value < 1 << 128:
+        return str(uuid.UUID(int=value, version=4))  # let uuid raise its error
+    h = ((value & _UUID4_KEEP) | _UUID4_SET).to_bytes(16, "big").hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+#: The garbage collector's first-generation threshold while a world runs. A simulation keeps
+#: many objects alive (stores, caches, logs) while it creates and drops many more; with
+#: CPython's default of 700 it spends up to a third of its time in full collections. The
+#: value in force before the run is restored after it.
+RUN_GC_THRESHOLD: Final = 100_000
 
 
 class WorldError(ValueError):
@@ -59,7 +80,7 @@ class World:
             raise WorldError(f"cannot run back in time: now={self.now}, until={target}")
         if target == self.now:
             return
-        self.env.run(until=target)
+        self._run_env(target)
 
     def wait(self, event: simpy.Event, timeout: float | None = None) -> Any:
         """Run the world until ``event`` has happened and return its value (or raise its
@@ -68,20 +89,33 @@ class World:
         if timeout is not None:
             limit = self.env.timeout(timeout)
             race = self.env.any_of([event, limit])
-            self.env.run(until=race)
+            self._run_env(race)
             if not event.triggered:
                 raise TimeoutError(f"no result within {timeout:g} simulated seconds")
             if not event.processed:
-                self.env.run(until=event)
+                self._run_env(event)
         else:
             if not self.env._queue and not event.triggered:  # nothing left to happen
                 raise WorldError("the event can never happen: the world has nothing scheduled")
-            self.env.run(until=event)
+            self._run_env(event)
         value = event.value
         if not event.ok:
             assert isinstance(value, BaseException)
             raise value
         return value
+
+    def _run_env(self, until: float | simpy.Event) -> None:
+        """``env.run(until)`` with the collector's first threshold raised to
+        :data:`RUN_GC_THRESHOLD` meanwhile (restored after, also on an exception)."""
+        old = gc.get_threshold()
+        if old[0] >= RUN_GC_THRESHOLD:
+            self.env.run(until=until)
+            return
+        gc.set_threshold(RUN_GC_THRESHOLD, *old[1:])
+        try:
+            self.env.run(until=until)
+        finally:
+            gc.set_threshold(*old)
 
     def timestamp(self, at: float | None = None) -> str:
         """Kubernetes RFC 3339 time for simulated time ``at`` (default now)."""
@@ -104,7 +138,7 @@ class World:
 
     def uid(self, stream: str = "uid") -> str:
         """A random (version 4) UUID drawn from the named stream, as Kubernetes UIDs look."""
-        return str(uuid.UUID(int=self.rng(stream).getrandbits(128), version=4))
+        return uuid4_string(self.rng(stream).getrandbits(128))
 
     # -- hosts ---------------------------------------------------------------------------------
     def add_host(self, name: str, labels: dict[str, str] | None = None) -> Host:

@@ -12,6 +12,7 @@ trail of plugins that ran (what an audit log or a notebook timeline shows).
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,20 @@ class Step:
     allowed: bool
 
 
+# Steps are immutable: one instance per (plugin, phase, verdict) serves every trail.
+_STEPS: dict[tuple[str, str, bool], Step] = {}
+
+
+def _step(plugin: str, phase: str, allowed: bool) -> Step:
+    key = (plugin, phase, allowed)
+    step = _STEPS.get(key)
+    if step is None:
+        step = Step(plugin, phase, allowed)
+        if len(_STEPS) < 1024:
+            _STEPS[key] = step
+    return step
+
+
 @dataclass
 class AdmissionResult:
     """The chain's verdict on one request.
@@ -122,14 +137,14 @@ class AdmissionResult:
             raise self.error
 
     def _record(self, plugin: Plugin, phase: str, result: PluginResult | None) -> None:
-        self.trail.append(Step(plugin.name, phase, True))
+        self.trail.append(_step(plugin.name, phase, True))
         if result is not None:
             self.warnings += result.warnings
             self.audit_annotations.update(result.audit_annotations)
             self.quota_updates += result.quota_updates
 
     def _deny(self, plugin: Plugin, phase: str, err: StatusError) -> AdmissionResult:
-        self.trail.append(Step(plugin.name, phase, False))
+        self.trail.append(_step(plugin.name, phase, False))
         self.allowed = False
         self.error = err
         self.decided_by = plugin.name
@@ -143,6 +158,20 @@ class AdmissionChain:
 
     def __init__(self, plugins: Sequence[Plugin]) -> None:
         self.plugins: list[Plugin] = sorted(plugins, key=_rank)
+        # the plugins as last seen, and which of them have a mutating / validating phase
+        self._seen: list[Plugin] = []
+        self._mutating: list[Plugin] = []
+        self._validating: list[Plugin] = []
+
+    def _phase_plugins(self, mutating: bool) -> list[Plugin]:
+        """The plugins with a mutating (or validating) phase, in order; worked out again
+        whenever ``plugins`` changed."""
+        plugins, seen = self.plugins, self._seen
+        if len(plugins) != len(seen) or not all(map(operator.is_, plugins, seen)):
+            self._seen = list(self.plugins)
+            self._mutating = [p for p in self._seen if p.is_mutating]
+            self._validating = [p for p in self._seen if p.is_validating]
+        return self._mutating if mutating else self._validating
 
     @property
     def names(self) -> list[str]:
@@ -154,8 +183,9 @@ class AdmissionChain:
     ) -> AdmissionResult:
         """The mutating phase: each mutating plugin may change ``req.object`` or reject."""
         result = result or AdmissionResult(True, req.object)
-        for plugin in self.plugins:
-            if not plugin.is_mutating or not plugin.handles(req.operation):
+        op = req.operation
+        for plugin in self._phase_plugins(True):
+            if not plugin.handles(op):
                 continue
             try:
                 outcome = plugin.mutate(req, lister)
@@ -172,8 +202,9 @@ class AdmissionChain:
         result = result or AdmissionResult(True, req.object)
         if not result.allowed:
             return result
-        for plugin in self.plugins:
-            if not plugin.is_validating or not plugin.handles(req.operation):
+        op = req.operation
+        for plugin in self._phase_plugins(False):
+            if not plugin.handles(op):
                 continue
             try:
                 outcome = plugin.validate(req, lister)

@@ -104,6 +104,16 @@ _VERSION_ERROR: Final = 'must be "latest" or "v1.x"'
 
 
 _PRIVILEGED_LATEST: Final = LevelVersion(LEVEL_PRIVILEGED, LATEST)
+_PRIVILEGED_LATEST_TEXT: Final = str(LevelVersion(LEVEL_PRIVILEGED))
+_ENFORCED_POLICY_KEY: Final = _LABEL_PREFIX + ENFORCED_POLICY_ANNOTATION
+_POLICY_LABELS: Final = (
+    ENFORCE_LEVEL_LABEL,
+    ENFORCE_VERSION_LABEL,
+    AUDIT_LEVEL_LABEL,
+    AUDIT_VERSION_LABEL,
+    WARN_LEVEL_LABEL,
+    WARN_VERSION_LABEL,
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,11 @@ class Policy:
 
     def fully_privileged(self) -> bool:
         """All three modes at ``privileged``."""
-        return all(lv.level == LEVEL_PRIVILEGED for lv in (self.enforce, self.audit, self.warn))
+        return (
+            self.enforce.level == LEVEL_PRIVILEGED
+            and self.audit.level == LEVEL_PRIVILEGED
+            and self.warn.level == LEVEL_PRIVILEGED
+        )
 
 
 #: The kube-apiserver default: every mode at privileged:latest.
@@ -158,6 +172,8 @@ def policy_to_evaluate(
     """
     if not labels:
         return defaults, []
+    if not any(label in labels for label in _POLICY_LABELS):
+        return Policy(defaults.enforce, defaults.audit, defaults.warn), []
     errs: list[FieldError] = []
 
     def error(label: str, value: str, detail: str) -> None:
@@ -442,11 +458,7 @@ class PodSecurity(Plugin):
             raise errors.internal_error(f'failed to lookup namespace "{req.namespace}"')
         policy, policy_errs = policy_to_evaluate(_labels(namespace), self.defaults)
         if not policy_errs and policy.fully_privileged():
-            return PluginResult(
-                audit_annotations={
-                    _LABEL_PREFIX + ENFORCED_POLICY_ANNOTATION: str(LevelVersion(LEVEL_PRIVILEGED))
-                }
-            )
+            return PluginResult(audit_annotations={_ENFORCED_POLICY_KEY: _PRIVILEGED_LATEST_TEXT})
         if (
             req.operation == UPDATE
             and req.old_object is not None

@@ -462,10 +462,15 @@ class ResourceQuota(Plugin):
         """Check every matching quota and charge the object's usage to it."""
         if (req.group, req.resource) in _IGNORED or req.object is None or not req.namespace:
             return None
+        # a namespace without quotas has nothing to check (the evaluator is pure: asking it
+        # first or after changes nothing)
+        listed = lister.list("resourcequotas", req.namespace)
+        if not listed:
+            return None
         ev = evaluator_for(req.resource, req.group)
         if not ev.handles(req):
             return None
-        quotas = [dict(q) for q in lister.list("resourcequotas", req.namespace)]
+        quotas = [dict(q) for q in listed]
         if not quotas:
             return None
         if self.assume_synced:

@@ -69,7 +69,7 @@ def generate_name(base: str, rng: random.Random) -> str:
     """``SimpleNameGenerator.GenerateName``: ``base`` plus five random characters."""
     if len(base) > _MAX_GENERATED_NAME_LENGTH:
         base = base[:_MAX_GENERATED_NAME_LENGTH]
-    return base + "".join(rng.choice(_ALPHANUMS) for _ in range(_RANDOM_LENGTH))
+    return base + "".join([rng.choice(_ALPHANUMS) for _ in range(_RANDOM_LENGTH)])
 
 
 def token_volume_source() -> dict[str, Any]:
@@ -110,8 +110,10 @@ def _list(value: Any) -> list[Any]:
 
 def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = obj.get("metadata")
-    ann = meta.get("annotations") if isinstance(meta, Mapping) else None
-    return ann if isinstance(ann, Mapping) else {}
+    ann = meta.get("annotations") if type(meta) is dict or isinstance(meta, Mapping) else None
+    if ann is None:
+        return {}
+    return ann if type(ann) is dict or isinstance(ann, Mapping) else {}
 
 
 def _spec(pod: dict[str, Any]) -> dict[str, Any]:
@@ -196,7 +198,10 @@ class ServiceAccount(Plugin):
             ]
             if secrets:
                 spec["imagePullSecrets"] = secrets
-        return self.validate(req, lister)
+        if type(self).validate is not ServiceAccount.validate:
+            return self.validate(req, lister)
+        # what validate() would do next: the same lookup gives the same service account
+        return self._check_secrets(req, sa, spec)
 
     def validate(self, req: AdmissionRequest, lister: Lister) -> PluginResult | None:
         """Check mirror pods, that the service account exists, and mountable secrets."""
@@ -221,6 +226,11 @@ class ServiceAccount(Plugin):
                             )
             return None
         sa = self._lookup(req, lister, str(spec.get("serviceAccountName") or ""))
+        return self._check_secrets(req, sa, spec)
+
+    def _check_secrets(
+        self, req: AdmissionRequest, sa: Mapping[str, Any], spec: Mapping[str, Any]
+    ) -> PluginResult | None:
         if self._enforce_mountable_secrets(sa):
             problem = _limit_secret_references(sa, spec)
             if problem:

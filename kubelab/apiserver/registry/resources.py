@@ -14,6 +14,7 @@ Two API versions can share one storage: ``events.k8s.io/v1`` Events are stored a
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ class Resource:
         """The kind."""
         return self.info.kind
 
-    @property
+    @functools.cached_property
     def api_version(self) -> str:
         """``v1`` or ``group/version``."""
         return self.info.api_version
@@ -126,7 +127,7 @@ class Resource:
         """The etcd key prefix (``/registry/pods``)."""
         return self.info.etcd_prefix
 
-    @property
+    @functools.cached_property
     def qualified(self) -> str:
         """``pods`` or ``deployments.apps`` (``GroupResource.String()``)."""
         return self.info.group_resource

@@ -18,7 +18,7 @@ are marked ``any``: anything is accepted inside them, so no unknown field is rep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -412,13 +412,106 @@ class _Walker:
             self.value(v, ftype, typ, child_dotted, child)
 
 
+# A quick first pass: whether a value decodes into a type with no finding at all (no path
+# strings built). Most bodies are clean; only the others are walked again by _Walker for the
+# messages.
+_Check = Callable[[Any], bool]
+_CHECKS: dict[str, _Check] = {}
+
+
+def _check_of(typ: str) -> _Check:
+    check = _CHECKS.get(typ)
+    if check is None:
+        check = _CHECKS[typ] = _make_check(typ)
+    return check
+
+
+def _is_int(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and value.is_integer()
+    )
+
+
+def _is_anything(value: Any) -> bool:
+    return True
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _make_check(typ: str) -> _Check:
+    if typ.startswith("["):
+        inner = typ[1:-1]
+
+        def check_list(value: Any) -> bool:
+            if not isinstance(value, list):
+                return False
+            check = _check_of(inner)
+            for item in value:
+                if item is None:
+                    continue  # null decodes to the zero value
+                if not check(item):
+                    return False
+            return True
+
+        return check_list
+    if typ.startswith("{"):
+        inner = typ[1:-1]
+
+        def check_map(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            check = _check_of(inner)
+            for item in value.values():
+                if item is None:
+                    continue  # null decodes to the zero value
+                if not check(item):
+                    return False
+            return True
+
+        return check_map
+    scalar = _SCALARS.get(typ)
+    if scalar is not None:
+        if typ in ("int32", "int64"):
+            return _is_int
+        if typ == "any":
+            return _is_anything
+        if typ == "bool":
+            return _is_bool
+        kinds = scalar[0]
+        return lambda value: isinstance(value, kinds) and not isinstance(value, bool)
+    fields = _TYPES[typ][1]
+
+    def check_struct(value: Any) -> bool:
+        return isinstance(value, dict) and _fields_clean(value, fields)
+
+    return check_struct
+
+
+def _fields_clean(obj: Mapping[str, Any], fields: Mapping[str, str]) -> bool:
+    checks = _CHECKS
+    for k, v in obj.items():
+        ftype = fields.get(k)
+        if ftype is None:
+            return False
+        if v is None:
+            continue
+        check = checks.get(ftype)
+        if check is None:
+            check = _check_of(ftype)
+        if not check(v):
+            return False
+    return True
+
+
 def decode_errors(obj: Mapping[str, Any], api_version: str, kind: str) -> DecodeProblems:
     """Decode ``obj`` as the ``apiVersion``/``kind`` type: the first type error and the
     unknown fields (paths with list indices, in document order). A kind without an entry
     decodes without findings."""
     root = _root_type(api_version, kind)
     walker = _Walker()
-    if root is not None:
+    if root is not None and not _fields_clean(obj, _TYPES[root][1]):
         walker.struct(obj, root, "", "")
     return DecodeProblems(walker.type_error, walker.unknown)
 

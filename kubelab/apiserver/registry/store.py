@@ -540,13 +540,14 @@ class RESTStore:
                 f".{kind}): unknown conversion"
             )
         problems = decode_errors(body, api_version, kind)
-        prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: "
         if problems.type_error is not None:
+            prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: "
             raise errors.bad_request(prefix + problems.type_error)
         mode = ctx.data.get("field_validation", "Warn")
         if problems.unknown and mode != "Ignore":
             texts = [f"unknown field {go_quote(p)}" for p in problems.unknown]
             if mode == "Strict":
+                prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: "
                 msg = "strict decoding error: " + ", ".join(texts)
                 raise errors.bad_request(msg if patch else prefix + msg)
             ctx.warnings += texts
@@ -844,6 +845,18 @@ class RESTStore:
         pairs = _equality_pairs(lsel)
         if pairs is not None and fsel.empty():
             # only key=value terms: compare the labels directly (Requirement.Matches)
+            if len(pairs) == 1:
+                ((key, value),) = pairs
+
+                def match_label(obj: Mapping[str, Any]) -> bool:
+                    meta = obj.get("metadata")
+                    labels = meta.get("labels") if isinstance(meta, dict) else None
+                    if not labels:
+                        return False
+                    return bool(labels.get(key) == value)
+
+                return match_label
+
             def match_labels(obj: Mapping[str, Any]) -> bool:
                 meta = obj.get("metadata")
                 labels = meta.get("labels") if isinstance(meta, dict) else None
@@ -878,9 +891,12 @@ class RESTStore:
     def _list_cache(self, ctx: RequestContext, namespace: str, opts: ListOptions) -> None:
         match = self.matcher(opts)
         ns = namespace if self.res.namespaced else None
-        entries = self.cache.iter_entries(ns)
+        cache = self.cache
+        entries = cache.entries
+        items = [entries[k].obj for k in cache.keys(ns)]
+        if match is not None:
+            items = [o for o in items if match(o)]
         served = self.res.to_served
-        items = [e.obj for e in entries if match is None or match(e.obj)]
         if served is not identity:
             items = [served(o) for o in items]
         ctx.finish(200, self._list_body(items, self.rt.cacher.rv), stage="storage")
