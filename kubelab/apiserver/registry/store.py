@@ -500,6 +500,24 @@ class RESTStore:
             ctx.decided_by = f"admission:{result.decided_by}"
             assert result.error is not None
             raise result.error
+        if result.quota_updates and not req.dry_run:
+            self._write_quota_usage(result.quota_updates)
+
+    def _write_quota_usage(self, quotas: list[dict[str, Any]]) -> None:
+        """The ResourceQuota plugin charges the request to each quota's ``status.used`` in
+        etcd before the object is written (plugin/pkg/admission/resourcequota/controller.go
+        checkQuotas -> UpdateQuotaStatus, a compare-and-swap on the quota's resourceVersion).
+        Simplified: one attempt, not awaited; on a conflict the usage is recounted on the
+        next request, as the quota controller's resync would do."""
+        res = self.rt.resource("", "resourcequotas")
+        for quota in quotas:
+            meta = quota.get("metadata") or {}
+            try:
+                rv = int(meta.get("resourceVersion") or 0)
+            except ValueError:
+                continue
+            key = f"{res.prefix}/{meta.get('namespace')}/{meta.get('name')}"
+            self.rt.etcd.update(key, encode_object(quota), rv, lambda _ok, _resp: None)
 
     def _invalid(
         self, obj: Mapping[str, Any], errs: list[FieldError], name: str = ""
