@@ -356,7 +356,9 @@ def _go_label_selector(selector: Mapping[str, Any]) -> GoLiteral:
 
 # ----------------------------------------------------------------------------- containers
 
-_VOLUME_SOURCES: Final = (
+#: The keys of core/v1 VolumeSource, each naming one kind of volume (k8s.io/api core/v1
+#: types.go VolumeSource), in the order validation reports them.
+VOLUME_SOURCES: Final = (
     "hostPath",
     "emptyDir",
     "gcePersistentDisk",
@@ -389,7 +391,8 @@ _VOLUME_SOURCES: Final = (
     "image",
 )
 
-_VOLUME_SOURCE_SET: Final = frozenset(_VOLUME_SOURCES)
+_VOLUME_SOURCES: Final = VOLUME_SOURCES
+_VOLUME_SOURCE_SET: Final = frozenset(VOLUME_SOURCES)
 
 _STANDARD_CONTAINER_RESOURCES: Final = frozenset({"cpu", "memory", "ephemeral-storage"})
 _STANDARD_RESOURCES: Final = frozenset(

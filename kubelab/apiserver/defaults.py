@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from kubelab.api.quantity import Quantity, QuantityError, parse_quantity
+from kubelab.api.validation import VOLUME_SOURCES
 
 __all__ = [
     "DEFAULT_SCHEDULER_NAME",
@@ -226,40 +227,7 @@ def _default_container(container: Obj) -> None:
                 _default_http_get(handler.get("httpGet"))
 
 
-_VOLUME_SOURCES: Final = frozenset(
-    {
-        "hostPath",
-        "emptyDir",
-        "gcePersistentDisk",
-        "awsElasticBlockStore",
-        "gitRepo",
-        "secret",
-        "nfs",
-        "iscsi",
-        "glusterfs",
-        "persistentVolumeClaim",
-        "rbd",
-        "flexVolume",
-        "cinder",
-        "cephfs",
-        "flocker",
-        "downwardAPI",
-        "fc",
-        "azureFile",
-        "configMap",
-        "vsphereVolume",
-        "quobyte",
-        "azureDisk",
-        "photonPersistentDisk",
-        "projected",
-        "portworxVolume",
-        "scaleIO",
-        "storageos",
-        "csi",
-        "ephemeral",
-        "image",
-    }
-)
+_VOLUME_SOURCES: Final = frozenset(VOLUME_SOURCES)
 
 
 def _default_volume(volume: Obj) -> None:

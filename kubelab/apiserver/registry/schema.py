@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kubelab.api.validation import VOLUME_SOURCES
+
 __all__ = ["DecodeProblems", "decode_errors", "go_type_name", "known_kinds", "prune_unknown"]
 
 # A field type is a scalar name, a struct type name (key of _TYPES), "[T]" (list) or "{T}"
@@ -39,38 +41,7 @@ _SCALARS: Final[dict[str, tuple[tuple[type, ...], str]]] = {
 }
 
 # Volume sources: one of these keys names the kind of volume (core/v1 VolumeSource).
-_VOLUME_SOURCES: Final = [
-    "hostPath",
-    "emptyDir",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "secret",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "persistentVolumeClaim",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "downwardAPI",
-    "fc",
-    "azureFile",
-    "configMap",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "projected",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-    "csi",
-    "ephemeral",
-    "image",
-]
+_VOLUME_SOURCES: Final = VOLUME_SOURCES
 
 
 def _f(spec: str) -> dict[str, str]:
