@@ -241,7 +241,11 @@ class Cluster:
         if not any(s.name == "kubelet" for s in specs):
             self._register_nodes()
         for spec in specs:
-            self.components[spec.name] = spec.install(self)
+            handle = spec.install(self)
+            self.components[spec.name] = handle
+            stop, start = getattr(handle, "stop", None), getattr(handle, "start", None)
+            if callable(stop) and callable(start):
+                self.faults.register_process(spec.name, stop, start)
 
     def __repr__(self) -> str:
         lead = self.etcd.leader()

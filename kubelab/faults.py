@@ -45,6 +45,7 @@ class Faults:
     def __init__(self, world: World) -> None:
         self.world = world
         self.history: list[Fault] = []
+        self._processes: dict[str, tuple[Callable[[str], None], Callable[[str], None]]] = {}
 
     @property
     def active(self) -> list[Fault]:
@@ -107,6 +108,27 @@ class Faults:
         return self._record(
             "slow-disk", host, lambda: disk.slow(before), fsync_latency=fsync_latency
         )
+
+    # -- processes -------------------------------------------------------------------------
+    def register_process(
+        self, component: str, stop: Callable[[str], None], start: Callable[[str], None]
+    ) -> None:
+        """Let :meth:`stop` stop ``component`` on a host (``stop(host)``/``start(host)``)."""
+        self._processes[component] = (stop, start)
+
+    def stop(self, component: str, host: str) -> Fault:
+        """Kill one component's process on ``host`` while the host keeps running (e.g.
+        ``stop("kube-scheduler", "cp-1")``). Undo starts it again."""
+        self._host(host)
+        if component not in self._processes:
+            known = ", ".join(sorted(self._processes)) or "none"
+            raise FaultError(f"cannot stop {component!r}: no such component (components: {known})")
+        stop, start = self._processes[component]
+        try:
+            stop(host)
+        except KeyError:
+            raise FaultError(f"cannot stop {component}: it does not run on {host}") from None
+        return self._record("stop", f"{component}@{host}", lambda: start(host))
 
     # -- network ---------------------------------------------------------------------------
     def partition(self, *groups: Iterable[str]) -> Fault:

@@ -116,3 +116,21 @@ def test_bad_fault_requests_are_refused_with_the_reason() -> None:
     with pytest.raises(FaultError, match="slow_disk a: fsync latency must be seconds >= 0"):
         f.slow_disk("a", -1)
     assert len(f.history) == 1
+
+
+def test_stopping_a_registered_component_process_and_undoing_it() -> None:
+    w = World()
+    w.add_host("cp-1")
+    running = {"cp-1": True}
+    f = Faults(w)
+    f.register_process(
+        "kube-scheduler",
+        lambda h: running.__setitem__(h, False),
+        lambda h: running.__setitem__(h, True),
+    )
+    fault = f.stop("kube-scheduler", "cp-1")
+    assert running["cp-1"] is False and fault.target == "kube-scheduler@cp-1"
+    f.undo(fault)
+    assert running["cp-1"] is True
+    with pytest.raises(FaultError, match="no such component \\(components: kube-scheduler\\)"):
+        f.stop("kubelet", "cp-1")
