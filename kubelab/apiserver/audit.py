@@ -36,6 +36,8 @@ class AuditRecord:
     method: str
     path: str
     api_group: str = ""
+    #: The URL query as sent (``dryRun=All&fieldValidation=Strict``); ``requestURI`` keeps it.
+    query: str = ""
     resource: str = ""
     subresource: str = ""
     namespace: str = ""
@@ -75,7 +77,7 @@ class AuditRecord:
             "level": "Metadata",
             "auditID": self.audit_id,
             "stage": "ResponseComplete",
-            "requestURI": self.path,
+            "requestURI": self.path + (f"?{self.query}" if self.query else ""),
             "verb": self.verb,
             "user": {"username": self.user, "groups": list(self.groups)},
             "sourceIPs": [server] if server else [],

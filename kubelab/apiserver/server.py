@@ -32,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from kubelab.api.errors import FieldError
 from kubelab.apiserver import errors
@@ -609,6 +610,7 @@ class KubeAPIServer:
                 verb=info.verb,
                 method=info.method,
                 path=info.path,
+                query=urlencode(sorted(ctx.request.query.items())),
                 api_group=info.api_group,
                 resource=info.resource,
                 subresource=info.subresource,

@@ -281,3 +281,11 @@ def test_self_subject_access_review(lab: Lab) -> None:
     assert lab.admin.post(path, review).body["status"] == {"allowed": True}
     r = lab.session("jane").post(path, review)
     assert r.code == 201 and r.body["status"] == {"allowed": False}
+
+
+def test_audit_request_uri_keeps_the_query_string(lab: Lab) -> None:
+    # audit.k8s.io/v1 Event.requestURI is the request's full URI, query included.
+    lab.admin.post(CONFIGMAPS, configmap("dry"), dryRun="All")
+    event = lab.server.audit[-1].as_event()
+    assert event["requestURI"] == f"{CONFIGMAPS}?dryRun=All"
+    assert lab.server.audit[-1].path == CONFIGMAPS
