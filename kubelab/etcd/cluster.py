@@ -89,8 +89,10 @@ class EtcdCluster:
         elif names is not None:
             chosen = list(names)
         else:
-            if members < 1:
-                raise ValueError(f"an etcd cluster needs at least one member, got {members}")
+            if not isinstance(members, int) or isinstance(members, bool) or members < 1:
+                raise ValueError(
+                    f"an etcd cluster needs a whole number of members >= 1, got {members!r}"
+                )
             chosen = [f"etcd-{i}" for i in range(1, members + 1)]
         if len(set(chosen)) != len(chosen) or not chosen:
             raise ValueError(f"member names must be distinct and non-empty: {chosen}")

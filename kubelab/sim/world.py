@@ -75,6 +75,8 @@ class World:
         them), processing every event on the way."""
         if (until is None) == (duration is None):
             raise WorldError("run() needs exactly one of until= or duration=")
+        if duration is not None and not (isinstance(duration, int | float) and duration >= 0):
+            raise WorldError(f"run() needs a duration of seconds >= 0, got {duration!r}")
         target = until if until is not None else self.now + float(duration or 0.0)
         if target < self.now:
             raise WorldError(f"cannot run back in time: now={self.now}, until={target}")

@@ -450,3 +450,11 @@ def test_member_added_after_log_compaction_catches_up_from_a_snapshot() -> None:
     cli.put("after", "join")
     w.run(duration=1)
     assert new.store.range("after")["kvs"][0]["value"] == b"join"
+
+
+def test_member_count_must_be_a_whole_number() -> None:
+    import pytest
+
+    for bad in (0, -1, 2.5, "3"):
+        with pytest.raises(ValueError, match="whole number of members >= 1"):
+            EtcdCluster(World(), members=bad)  # type: ignore[arg-type]

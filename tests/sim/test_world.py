@@ -340,3 +340,9 @@ def test_running_for_zero_seconds_is_a_no_op() -> None:
     w.run(duration=0)
     w.run(until=0)
     assert w.now == 0
+
+
+def test_a_negative_duration_is_refused_with_the_rule() -> None:
+    w = World()
+    with pytest.raises(WorldError, match="needs a duration of seconds >= 0, got -1"):
+        w.run(duration=-1)
