@@ -27,13 +27,13 @@ small synchronous helper for tests and chapter cells.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode
 
+from kubelab.api import codec
 from kubelab.api.errors import FieldError
 from kubelab.apiserver import errors
 from kubelab.apiserver.admission.chain import AdmissionChain, default_plugins
@@ -120,9 +120,6 @@ _NOT_FOUND_BODY: Final = {
     "code": 404,
 }
 _AUTHZ_GROUP: Final = "authorization.k8s.io"
-#: ``json.dumps(body, separators=(",", ":"))``, for the request size limit (no cycle check:
-#: a request body is a tree)
-_BODY_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
@@ -750,7 +747,7 @@ class KubeAPIServer:
                 raise errors.bad_request(f"Invalid dry run value: {dry}")
             ctx.data["dry_run"] = True
         if req.body is not None and info.verb in ("create", "update", "patch"):
-            size = len(_BODY_ENCODER.encode(req.body))
+            size = len(codec.dumps(req.body))
             if size > MAX_REQUEST_BODY_BYTES:
                 raise errors.request_entity_too_large(f"limit is {MAX_REQUEST_BODY_BYTES}")
         verb, sub, name = info.verb, info.subresource, info.name

@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from kubelab.api import codec
 from kubelab.etcd.client import EtcdClient, WatchHandle, prefix_range_end
 from kubelab.etcd.errors import ErrCompacted, EtcdError
 
@@ -133,32 +134,15 @@ def _ordered(obj: Mapping[str, Any], drop_rv: bool) -> dict[str, Any]:
     return out
 
 
-# json.dumps(..., separators=(",", ":"), ensure_ascii=False) without the cycle check (an
-# object is a tree), made once.
-_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
-_DECODER: Final = json.JSONDecoder()
-#: The decoder's scanner: ``(text, index) -> (value, end index)``.
-_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
-
-
 def encode_object(obj: Mapping[str, Any]) -> bytes:
     """The bytes stored in etcd for ``obj``: compact JSON in Go's field order (kind,
     apiVersion, metadata, then the rest), without ``metadata.resourceVersion``."""
-    return _ENCODER.encode(_ordered(obj, True)).encode()
+    return codec.dumps(_ordered(obj, True))
 
 
 def _loads(value: bytes | str) -> Any:
-    """``json.loads(value)``, taking the short way for the UTF-8 JSON object the API server
-    stores (anything else, and every error, goes through ``json.loads``)."""
-    if type(value) is bytes and value[:1] == b"{":
-        try:
-            text = value.decode()
-            obj, end = _SCAN(text, 0)
-        except (ValueError, StopIteration):  # not UTF-8, or not valid JSON
-            return json.loads(value)
-        if end == len(text):
-            return obj
-    return json.loads(value)
+    """Parse a stored value (``json.loads``, the fast way)."""
+    return codec.loads(value)
 
 
 def decode_object(value: bytes | str, mod_revision: int) -> dict[str, Any]:
