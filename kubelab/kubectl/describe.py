@@ -1362,13 +1362,7 @@ def _describe_namespace(
         w.write(0, "Resource Quotas\n")
         for q in sorted(quotas, key=lambda q: _s(_m(q, "metadata"), "name")):
             w.write(1, f"Name:\t{_s(_m(q, 'metadata'), 'name')}\n")
-            scopes = sorted(str(s) for s in _l(_m(q, "spec"), "scopes"))
-            if scopes:
-                w.write(1, f"Scopes:\t{', '.join(scopes)}\n")
-                for scope in scopes:
-                    help_text = _QUOTA_SCOPE_HELP.get(scope, "")
-                    if help_text:
-                        w.write(1, f"* {help_text}\n")
+            _quota_scopes(w, 1, q, "* ")
             w.write(1, "Resource\tUsed\tHard\n")
             w.write(1, "--------\t---\t---\n")
             hard = _m(_m(q, "status"), "hard")
@@ -1379,29 +1373,78 @@ def _describe_namespace(
     if not limit_ranges:
         w.write(0, "No LimitRange resource.\n")
     else:
-        w.write(
-            0,
-            "Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\t"
-            "Max Limit/Request Ratio\n",
-        )
-        w.write(
-            0,
-            " ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n",
-        )
+        w.write(0, f"Resource Limits\n {_LIMIT_HEADER}\n")
+        w.write(0, f" {_LIMIT_RULE}\n")
         for lr in limit_ranges:
-            for item in _l(_m(lr, "spec"), "limits"):
-                sections = [
-                    _m(item, k)
-                    for k in ("min", "max", "defaultRequest", "default", "maxLimitRequestRatio")
-                ]
-                names = sorted({n for section in sections for n in section})
-                for res in names:
-                    cells = [
-                        str(_quantity(section[res])) if res in section else "-"
-                        for section in sections
-                    ]
-                    w.write(0, f" {_s(item, 'type')}\t{res}\t" + "\t".join(cells) + "\n")
+            _limit_range_rows(w, lr, " ")
     return w.render()
+
+
+# ----------------------------------------------------------------------------- ResourceQuota
+
+
+def _quota_scopes(w: _Writer, level: int, quota: Obj, bullet: str) -> None:
+    scopes = sorted(str(s) for s in _l(_m(quota, "spec"), "scopes"))
+    if scopes:
+        w.write(level, f"Scopes:\t{', '.join(scopes)}\n")
+        for scope in scopes:
+            help_text = _QUOTA_SCOPE_HELP.get(scope, "")
+            if help_text:
+                w.write(level, f"{bullet}{help_text}\n")
+
+
+def _describe_quota(quota: Obj) -> str:
+    """``describeQuota`` (k8s.io/kubectl/pkg/describe/describe.go): the scopes, then one row per
+    resource in ``status.hard``, sorted, with ``status.used`` printed in the hard value's format
+    (``NewQuantity(used.Value(), hard.Format)`` when the formats differ)."""
+    w = _Writer()
+    meta = _m(quota, "metadata")
+    w.write(0, f"Name:\t{_s(meta, 'name')}\n")
+    w.write(0, f"Namespace:\t{_s(meta, 'namespace')}\n")
+    _quota_scopes(w, 0, quota, " * ")
+    w.write(0, "Resource\tUsed\tHard\n")
+    w.write(0, "--------\t----\t----\n")
+    hard = _m(_m(quota, "status"), "hard")
+    used = _m(_m(quota, "status"), "used")
+    for res in sorted(hard):
+        hard_q = _quantity(hard[res])
+        used_q = _quantity(used.get(res))
+        if used_q.format != hard_q.format:
+            used_q = Quantity.from_int(used_q.value(), hard_q.format)
+        w.write(0, f"{res}\t{used_q}\t{hard_q}\n")
+    return w.render()
+
+
+def _limit_range_rows(w: _Writer, limit_range: Obj, prefix: str) -> None:
+    """``describeLimitRangeSpec``: one row per (limit type, resource); ``-`` where unset. Go
+    walks a map here (random order); kubelab sorts the resource names."""
+    for item in _l(_m(limit_range, "spec"), "limits"):
+        sections = [
+            _m(item, k) for k in ("min", "max", "defaultRequest", "default", "maxLimitRequestRatio")
+        ]
+        for res in sorted({n for section in sections for n in section}):
+            cells = [str(_quantity(sec[res])) if res in sec else "-" for sec in sections]
+            w.write(0, f"{prefix}{_s(item, 'type')}\t{res}\t" + "\t".join(cells) + "\n")
+
+
+def _describe_limit_range(limit_range: Obj) -> str:
+    """``describeLimitRange`` (describe.go)."""
+    w = _Writer()
+    meta = _m(limit_range, "metadata")
+    w.write(0, f"Name:\t{_s(meta, 'name')}\n")
+    w.write(0, f"Namespace:\t{_s(meta, 'namespace')}\n")
+    w.write(0, f"{_LIMIT_HEADER}\n")
+    w.write(0, f"{_LIMIT_RULE}\n")
+    _limit_range_rows(w, limit_range, "")
+    return w.render()
+
+
+_LIMIT_HEADER: Final = (
+    "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio"
+)
+_LIMIT_RULE: Final = (
+    "----\t--------\t---\t---\t---------------\t-------------\t-----------------------"
+)
 
 
 # ----------------------------------------------------------------------------- ConfigMap
@@ -1569,8 +1612,9 @@ def describe(
 ) -> str:
     """What ``kubectl describe <kind> <name>`` prints for ``obj``.
 
-    Pod, Node, Deployment, ReplicaSet, Service, Namespace, ConfigMap and Secret have their own
-    layout; any other kind gets the generic one (every field, nested, with smart labels).
+    Pod, Node, Deployment, ReplicaSet, Service, Namespace, ConfigMap, Secret, ResourceQuota and
+    LimitRange have their own layout; any other kind gets the generic one (every field, nested,
+    with smart labels).
     """
     describers: dict[str, Callable[[], str]] = {
         "Pod": lambda: _describe_pod(obj, events, now),
@@ -1581,6 +1625,8 @@ def describe(
         "Namespace": lambda: _describe_namespace(obj, resource_quotas, limit_ranges),
         "ConfigMap": lambda: _describe_config_map(obj, events, now),
         "Secret": lambda: _describe_secret(obj),
+        "ResourceQuota": lambda: _describe_quota(obj),
+        "LimitRange": lambda: _describe_limit_range(obj),
     }
     describer = describers.get(kind)
     return describer() if describer is not None else _describe_generic(obj, events, now)

@@ -695,3 +695,61 @@ def test_describe_secret_shows_sizes_not_values() -> None:
         "password:  6 bytes\n"
         "user:      5 bytes\n"
     )
+
+
+def test_describe_resource_quota() -> None:
+    # describeQuota: scopes sorted with their help text, rows sorted by resource name, the used
+    # value reprinted in the hard value's format when they differ (512Mi against 1G is printed
+    # as NewQuantity(536870912, DecimalSI)); a resource without usage shows 0
+    quota = {
+        "metadata": {"name": "compute", "namespace": "team-a"},
+        "spec": {"scopes": ["NotTerminating", "BestEffort"]},
+        "status": {
+            "hard": {"requests.memory": "1G", "pods": "10", "requests.cpu": "2", "secrets": "5"},
+            "used": {"requests.memory": "512Mi", "pods": "1", "requests.cpu": "1500m"},
+        },
+    }
+    assert describe("ResourceQuota", quota, [], 0.0) == (
+        "Name:       compute\n"
+        "Namespace:  team-a\n"
+        "Scopes:     BestEffort, NotTerminating\n"
+        " * Matches all pods that do not have resource requirements set. These pods have a best "
+        "effort quality of service.\n"
+        " * Matches all pods that do not have an active deadline. These pods usually include long "
+        "running pods whose container command is not expected to terminate.\n"
+        "Resource         Used       Hard\n"
+        "--------         ----       ----\n"
+        "pods             1          10\n"
+        "requests.cpu     1500m      2\n"
+        "requests.memory  536870912  1G\n"
+        "secrets          0          5\n"
+    )
+
+
+def test_describe_limit_range() -> None:
+    # describeLimitRange: one row per (type, resource), "-" where a section does not name it;
+    # the name/namespace lines share the first column with the table
+    lr = {
+        "metadata": {"name": "limits", "namespace": "team-a"},
+        "spec": {
+            "limits": [
+                {
+                    "type": "Container",
+                    "max": {"cpu": "1"},
+                    "min": {"cpu": "100m"},
+                    "default": {"cpu": "500m", "memory": "256Mi"},
+                    "defaultRequest": {"cpu": "200m", "memory": "128Mi"},
+                },
+                {"type": "Pod", "max": {"memory": "1Gi"}},
+            ]
+        },
+    }
+    assert describe("LimitRange", lr, [], 0.0) == (
+        "Name:       limits\n"
+        "Namespace:  team-a\n"
+        "Type        Resource  Min   Max  Default Request  Default Limit  Max Limit/Request Ratio\n"
+        "----        --------  ---   ---  ---------------  -------------  -----------------------\n"
+        "Container   cpu       100m  1    200m             500m           -\n"
+        "Container   memory    -     -    128Mi            256Mi          -\n"
+        "Pod         memory    -     1Gi  -                -              -\n"
+    )
