@@ -45,6 +45,7 @@ from kubelab.etcd.server import (
     ErrMemberNotFound,
     ErrNotLeader,
     ErrStopped,
+    new_client_request,
 )
 from kubelab.sim.host import HostDown, RpcTimeout
 from kubelab.sim.network import Envelope
@@ -228,8 +229,10 @@ class _Channel:
             call, endpoint = item
             if isinstance(resp, Exception):
                 client._on_result(call, endpoint, False, resp)
-            else:
-                client._on_result(call, endpoint, True, resp)
+            elif not call.finished:
+                # _on_result and _finish for an answer, inlined (one per call)
+                call.finished = True
+                call.done(True, resp if call.transform is None else call.transform(resp))
 
 
 class EtcdClient:
@@ -269,6 +272,8 @@ class EtcdClient:
         )
         self.require_leader = require_leader
         self.host: Host = world.host(host)
+        # the endpoints' hosts, found once (a world never drops or replaces a host)
+        self._hosts: dict[str, Host] = {}
         self._rr = 0
         self._rpc = _Channel(self)
 
@@ -276,9 +281,15 @@ class EtcdClient:
         return f"<EtcdClient on {self.host.name} endpoints={','.join(self.endpoints)}>"
 
     # -- transport -----------------------------------------------------------------------------
+    def _host_of(self, ep: str) -> Host:
+        h = self._hosts.get(ep)
+        if h is None:
+            h = self._hosts[ep] = self.world.host(ep, create=False)
+        return h
+
     def _usable(self, ep: str) -> bool:
         """Whether the connection to ``ep`` is up (the gRPC subchannel is READY)."""
-        h = self.world.host(ep, create=False)
+        h = self._host_of(ep)
         net = self.world.network
         me = self.host.name
         return h.up and net.connected(me, ep) and net.connected(ep, me)
@@ -357,7 +368,7 @@ class EtcdClient:
         if not self.host.up:
             self._finish(call, False, HostDown(f"client host {self.host.name} is down"))
             return
-        if endpoint is not None and not self.world.host(endpoint, create=False).up:
+        if endpoint is not None and not self._host_of(endpoint).up:
             # connection refused: a pinned endpoint whose host is down fails at once
             call.tried.append(endpoint)
             call.last_error = ErrTimeout(f"connection to {endpoint} refused")
@@ -371,7 +382,7 @@ class EtcdClient:
         if ep not in call.tried:
             call.tried.append(ep)
         per = min(remaining, self.attempt_timeout) if call.idempotent else remaining
-        req = ClientRequest(call.method, call.body, call.deadline, self.require_leader)
+        req = new_client_request(call.method, call.body, call.deadline, self.require_leader)
         self._rpc.send(ep, req, per, call, endpoint)
 
     def _retry_later(self, call: _Call, endpoint: str | None) -> None:

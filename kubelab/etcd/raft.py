@@ -45,6 +45,7 @@ from kubelab.etcd.raft_types import (
     Snapshot,
     SoftState,
     StateType,
+    new_entry,
 )
 
 __all__ = [
@@ -456,12 +457,12 @@ class RawNode:
             log = self._log
             t = self.term
             base = log.last_index
-            ents = [Entry(t, base + k, _NORMAL, d) for k, d in enumerate(datas, 1)]
+            ents = [new_entry(t, base + k, _NORMAL, d) for k, d in enumerate(datas, 1)]
             if ents:
                 self._append_entries(ents)
                 self._bcast_pending = True
             return
-        entries = tuple(Entry(0, 0, _NORMAL, d) for d in datas)
+        entries = tuple([new_entry(0, 0, _NORMAL, d) for d in datas])
         if entries:
             self._step(Message(MT.MsgProp, from_=self.id, entries=entries))
 
@@ -967,7 +968,7 @@ class RawNode:
                         ents.append(Entry(term, base + k, _NORMAL, None))
                         continue
                     self._pending_conf_index = base + k
-                ents.append(Entry(term, base + k, e.type, e.data))
+                ents.append(new_entry(term, base + k, e.type, e.data))
             if ents:
                 self._append_entries(ents)
                 self._bcast_pending = True

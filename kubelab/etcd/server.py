@@ -48,7 +48,13 @@ from kubelab.etcd.errors import (
     EtcdError,
 )
 from kubelab.etcd.lease import min_lease_ttl
-from kubelab.etcd.mvcc import MAX_REQUEST_BYTES, MVCCStore, request_size, txn_size_bound
+from kubelab.etcd.mvcc import (
+    MAX_REQUEST_BYTES,
+    MVCCStore,
+    prepare_txn,
+    prepared_txn_too_large,
+    request_size,
+)
 from kubelab.etcd.raft import (
     ConfChange,
     Config,
@@ -261,7 +267,32 @@ class ClientRequest:
     require_leader: bool = False
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__; setting the slots
+# directly takes a third less time, and a client makes one of these per call.
+_new_object = object.__new__
+_set_request_method = ClientRequest.__dict__["method"].__set__
+_set_request_body = ClientRequest.__dict__["body"].__set__
+_set_request_deadline = ClientRequest.__dict__["deadline"].__set__
+_set_request_require_leader = ClientRequest.__dict__["require_leader"].__set__
+
+
+def new_client_request(
+    method: str, body: Mapping[str, Any], deadline: float, require_leader: bool
+) -> ClientRequest:
+    """``ClientRequest(method, body, deadline, require_leader)``, built faster
+    (ClientRequest has no ``__post_init__``)."""
+    r: ClientRequest = _new_object(ClientRequest)
+    _set_request_method(r, method)
+    _set_request_body(r, body)
+    _set_request_deadline(r, deadline)
+    _set_request_require_leader(r, require_leader)
+    return r
+
+
 Respond = Callable[[Any], None]
+#: A request waiting to be applied on the member that proposed it: who to answer, until
+#: when, the request as proposed and, for a txn, its normalised form (prepare_txn).
+_Wait = tuple[Respond, float, Mapping[str, Any], dict[str, Any] | None]
 
 
 # --- the member handle --------------------------------------------------------------------------
@@ -503,8 +534,8 @@ class _Server:
         self._scheduled = False
         self._syncing = False
         self._pending_props: list[Any] = []
-        # requests waiting for their entry to be applied: request ID -> (respond, deadline)
-        self._waits: dict[int, tuple[Respond, float]] = {}
+        # requests waiting for their entry to be applied, by request ID
+        self._waits: dict[int, _Wait] = {}
         self._deadlines: list[tuple[float, int]] = []  # heap
         self._call_deadline = math.inf  # deadline of the client call being dispatched
         self._conf_waits: dict[tuple[str, str], list[Respond]] = {}
@@ -826,8 +857,13 @@ class _Server:
                 self._on_first_commit_in_term()
             else:
                 rid, req = e.data
+                wait = waits.get(rid)
                 try:
-                    resp: Any = store.apply(req, now=now)
+                    if wait is not None and wait[3] is not None and wait[2] is req:
+                        # proposed here: normalised then, when its size was checked
+                        resp: Any = store.apply_prepared_txn(wait[3])
+                    else:
+                        resp = store.apply(req, now=now)
                 except EtcdError as err:
                     resp = err
                 if self.m.trace_messages:
@@ -893,8 +929,8 @@ class _Server:
             self._lease_timer.cancel()
         for port in (PEER_PORT, SNAPSHOT_PORT, LEASE_PORT, CLIENT_PORT):
             self.host.unlisten(port)
-        for respond, _ in list(self._waits.values()):
-            respond(ErrStopped())
+        for wait in list(self._waits.values()):
+            wait[0](ErrStopped())
         self._waits.clear()
 
     # -- snapshots -----------------------------------------------------------------------------
@@ -964,9 +1000,10 @@ class _Server:
         """A batch of client calls (requests written on one connection at one instant)."""
         reply_port, calls = env.payload
         caller = env.src
+        to = (caller, reply_port)
         lead = self.raw.lead
         for call_id, req in calls:
-            respond = self._responder(caller, reply_port, call_id)
+            respond = self._responder(to, call_id)
             handler = _HANDLERS.get(req.method) if isinstance(req, ClientRequest) else None
             if handler is None:
                 respond(ValueError(f"unknown etcd request {req!r}"))
@@ -984,11 +1021,13 @@ class _Server:
         self._call_deadline = math.inf
         self.poke()
 
-    def _responder(self, caller: str, port: str, call_id: int) -> Respond:
+    def _responder(self, to: tuple[str, str], call_id: int) -> Respond:
+        """The answer to call ``call_id`` from ``to`` (caller host, reply port)."""
+
         def respond(resp: Any) -> None:
-            box = self._replies.get((caller, port))
+            box = self._replies.get(to)
             if box is None:
-                self._replies[(caller, port)] = [(call_id, resp)]
+                self._replies[to] = [(call_id, resp)]
             else:
                 box.append((call_id, resp))
             if not self._replies_scheduled:
@@ -1016,15 +1055,25 @@ class _Server:
         if raw.commit > self.applied + MAX_GAP_APPLY_COMMIT:
             respond(ErrTooManyRequests())
             return
-        if not _surely_small(request, self.m.max_request_bytes) and (
-            request_size(request) > self.m.max_request_bytes
-        ):
+        m = self.m
+        limit = m.max_request_bytes
+        prepared = None
+        if len(request) == 1 and (txn := request.get("txn")) is not None:
+            # etcd marshals the request here: a txn is normalised once, for the size check
+            # and for applying it on this member (other members apply the logged request)
+            prepared = prepare_txn(txn)
+            too_large = prepared_txn_too_large(prepared, limit)
+        else:
+            too_large = not _surely_small(request, limit) and request_size(request) > limit
+        if too_large:
             respond(ErrRequestTooLarge())
             return
         rid = self.ids.next()
         # server config ReqTimeout, or sooner when the client gives up (gRPC deadline)
-        deadline = min(self.world.now + self.m.request_timeout, self._call_deadline)
-        self._waits[rid] = (respond, deadline)
+        deadline = self.world.now + m.request_timeout
+        if self._call_deadline < deadline:
+            deadline = self._call_deadline
+        self._waits[rid] = (respond, deadline, request, prepared)
         heapq.heappush(self._deadlines, (deadline, rid))
         self._pending_props.append((rid, request))
 
@@ -1282,7 +1331,7 @@ class _Server:
         host = self.host
 
         def deliver(resp: dict[str, Any]) -> None:
-            resp = dict(resp)
+            # the hub builds a new response for every delivery: it is completed in place
             resp["header"] = self._header(resp["header"].get("revision"))
             resp["watch_id"] = cid
             host.send(caller, WATCH_PORT, resp)
@@ -1306,15 +1355,11 @@ class _Server:
 
 
 def _surely_small(request: Mapping[str, Any], limit: int) -> bool:
-    """A cheap test that a put or txn is below the request size limit, so the exact protobuf
-    size (``request_size``) is only computed for large requests."""
+    """A cheap test that a put is below the request size limit, so the exact protobuf size
+    (``request_size``) is only computed for large requests."""
     body = request.get("put")
     if body is None:
-        txn = request.get("txn")
-        if type(txn) is not dict or len(request) != 1:
-            return False
-        bound = txn_size_bound(txn)
-        return 0 <= bound <= limit
+        return False
     key, value = body.get("key", b""), body.get("value", b"")
     if not isinstance(key, bytes) or not isinstance(value, bytes):
         return False
@@ -1374,16 +1419,17 @@ def _h_delete(s: _Server, body: Mapping[str, Any], respond: Respond, _c: str) ->
 
 def _h_txn(s: _Server, body: Mapping[str, Any], respond: Respond, _c: str) -> None:
     ops = [*(body.get("success") or ()), *(body.get("failure") or ())]
-    if all("request_range" in op for op in ops):
-        # v3_server.go Txn: a read-only txn is a read (linearizable unless every range in it
-        # is serializable)
-        ranges = [op["request_range"] for op in ops]
-        if ranges and all(r.get("serializable") for r in ranges):
-            respond(s._readonly_txn(body))
-        else:
-            s.linearizable(lambda: s._readonly_txn(body), respond)
-        return
-    s.propose({"txn": dict(body)}, respond)
+    for op in ops:
+        if "request_range" not in op:
+            s.propose({"txn": dict(body)}, respond)
+            return
+    # v3_server.go Txn: a read-only txn is a read (linearizable unless every range in it
+    # is serializable)
+    ranges = [op["request_range"] for op in ops]
+    if ranges and all(r.get("serializable") for r in ranges):
+        respond(s._readonly_txn(body))
+    else:
+        s.linearizable(lambda: s._readonly_txn(body), respond)
 
 
 def _h_compact(s: _Server, body: Mapping[str, Any], respond: Respond, _c: str) -> None:

@@ -106,6 +106,8 @@ class WatchHub:
     def __init__(self, source: EventSource) -> None:
         self._source = source
         self._watchers: dict[int, Watcher] = {}
+        # the watcher IDs in order, rebuilt after a watcher is added or removed
+        self._order: list[int] | None = None
         self._next_id = 0
         self._last_progress = 0.0
 
@@ -174,6 +176,7 @@ class WatchHub:
         )
         # watchable_store.go watch: synced when start is 0 or in the future.
         synced = start_revision == 0 or start_revision > current
+        self._order = None
         if synced:
             w.min_rev = max(current + 1, start_revision)
             self._watchers[wid] = w
@@ -184,7 +187,10 @@ class WatchHub:
 
     def cancel(self, watch_id: int) -> bool:
         """Stop a watcher; False if there is no such watcher."""
-        return self._watchers.pop(watch_id, None) is not None
+        if self._watchers.pop(watch_id, None) is None:
+            return False
+        self._order = None
+        return True
 
     def watchers(self) -> list[Watcher]:
         """Every live watcher, by ID."""
@@ -192,15 +198,32 @@ class WatchHub:
 
     # --- delivery ---
 
-    def notify(self, revision: int, events: list[dict[str, Any]]) -> None:
-        """Deliver the events of one committed write (one revision) to synced watchers."""
-        for wid in sorted(self._watchers):
-            w = self._watchers.get(wid)
-            if w is None:
+    def notify(self, revision: int, events: list[dict[str, Any]], *, owned: bool = False) -> None:
+        """Deliver the events of one committed write (one revision) to synced watchers.
+
+        ``owned``: the events were made for this call and nobody uses them afterwards, so a
+        single watcher may be handed their ``kv`` dicts without a copy."""
+        order = self._order
+        if order is None:
+            order = self._order = sorted(self._watchers)
+        watchers = self._watchers
+        copy = not owned or len(order) != 1
+        # ``order`` is never changed in place: a callback that adds or removes a watcher
+        # makes a new list, and this loop goes on over the IDs there were at the start
+        for wid in order:
+            w = watchers.get(wid)
+            if w is None or revision < w.min_rev:
                 continue
-            mine = [ev for ev in events if w.contains(ev["kv"]["key"]) and revision >= w.min_rev]
+            # Watcher.contains, inlined (one call per watcher and event otherwise)
+            key, end = w.key, w.end
+            if end is None:
+                mine = [ev for ev in events if ev["kv"]["key"] == key]
+            elif end == b"":
+                mine = [ev for ev in events if ev["kv"]["key"] >= key]
+            else:
+                mine = [ev for ev in events if key <= ev["kv"]["key"] < end]
             if mine:
-                self._send(w, mine, revision)
+                self._send(w, mine, revision, copy)
             if revision >= w.min_rev:
                 w.min_rev = revision + 1
 
@@ -254,6 +277,7 @@ class WatchHub:
         # is told the compacted revision and dropped. (The response header carries no revision.)
         if w.min_rev < compacted:
             del self._watchers[w.id]
+            self._order = None
             self._deliver(w, _response(w.id, 0, [], compact_revision=compacted, canceled=True))
             return
         events = [
@@ -277,26 +301,39 @@ class WatchHub:
             self._send(w, batch, current)
         w.min_rev = current + 1
 
-    def _send(self, w: Watcher, events: list[dict[str, Any]], revision: int) -> None:
+    def _send(
+        self, w: Watcher, events: list[dict[str, Any]], revision: int, copy: bool = True
+    ) -> None:
         out: list[dict[str, Any]] = []
+        filters = w.filters
         for ev in events:
+            typ = ev["type"]
             # v3rpc FiltersFromRequest: NOPUT drops PUT events, NODELETE drops DELETE events.
-            if ev["type"] == "PUT" and "NOPUT" in w.filters:
-                continue
-            if ev["type"] == "DELETE" and "NODELETE" in w.filters:
+            if filters and (
+                (typ == "PUT" and "NOPUT" in filters) or (typ == "DELETE" and "NODELETE" in filters)
+            ):
                 continue
             kv = ev["kv"]
             prev: dict[str, Any] | None = None
             # v3rpc/watch.go: prev_kv is read at mod_revision - 1, except for a create event.
-            if w.prev_kv and not (ev["type"] == "PUT" and kv["version"] == 1):
+            if w.prev_kv and not (typ == "PUT" and kv["version"] == 1):
                 prev = self._source.kv_at(kv["key"], kv["mod_revision"] - 1)
-            out.append({"type": ev["type"], "kv": dict(kv), "prev_kv": prev})
+            out.append({"type": typ, "kv": dict(kv) if copy else kv, "prev_kv": prev})
         # watcher.go send: when filters removed every event, nothing is sent.
         if not out:
             return
         if w.progress_notify:
             w.progress_due = False
-        self._deliver(w, _response(w.id, revision, out))
+        # _response and _deliver, inlined (one of these per watcher and write)
+        w.callback(
+            {
+                "header": {"revision": revision},
+                "watch_id": w.id,
+                "events": out,
+                "compact_revision": 0,
+                "canceled": False,
+            }
+        )
 
     @staticmethod
     def _deliver(w: Watcher, response: dict[str, Any]) -> None:
