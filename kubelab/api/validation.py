@@ -59,6 +59,7 @@ import base64
 import binascii
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Final
 
 from kubelab.api.errors import FieldError, GoLiteral, go_quote
@@ -178,12 +179,16 @@ def validate_labels(labels: Any, path: str) -> ErrorList:
     Go iterates the map in random order; keys are taken in sorted order here.
     """
     errs: ErrorList = []
-    raw = _m(labels)
-    for key in sorted(raw, key=str):
+    raw = labels if type(labels) is dict else _m(labels)
+    for key in sorted(raw, key=str) if len(raw) > 1 else raw:
         value = raw[key]
-        errs += [FieldError.invalid(path, key, msg) for msg in is_qualified_name(str(key))]
+        msgs = is_qualified_name(str(key))
+        if msgs:
+            errs += [FieldError.invalid(path, key, msg) for msg in msgs]
         text = value if isinstance(value, str) else ""
-        errs += [FieldError.invalid(path, text, msg) for msg in is_valid_label_value(text)]
+        msgs = is_valid_label_value(text)
+        if msgs:
+            errs += [FieldError.invalid(path, text, msg) for msg in msgs]
     return errs
 
 
@@ -241,34 +246,43 @@ def validate_object_meta(
     request URL); a cluster-scoped object's namespace is ignored (the server clears it).
     """
     errs: ErrorList = []
-    md = _m(meta)
-    generate_name = _s(md.get("generateName"))
-    name = _s(md.get("name"))
+    get = (meta if type(meta) is dict else _m(meta)).get
+    # (every object passes here: `type(x) is str` first spares the common case a call)
+    generate_name = get("generateName")
+    if type(generate_name) is not str:
+        generate_name = _s(generate_name)
+    name = get("name")
+    if type(name) is not str:
+        name = _s(name)
     if generate_name:
-        errs += [
-            FieldError.invalid(_child(path, "generateName"), generate_name, msg)
-            for msg in name_fn(generate_name, True)
-        ]
+        msgs = name_fn(generate_name, True)
+        if msgs:
+            errs += [
+                FieldError.invalid(_child(path, "generateName"), generate_name, msg) for msg in msgs
+            ]
     if not name:
         if not generate_name:
             errs.append(
                 FieldError.required(_child(path, "name"), "name or generateName is required")
             )
     else:
-        errs += [
-            FieldError.invalid(_child(path, "name"), name, msg) for msg in name_fn(name, False)
-        ]
-    namespace = _s(md.get("namespace"))
+        msgs = name_fn(name, False)
+        if msgs:
+            errs += [FieldError.invalid(_child(path, "name"), name, msg) for msg in msgs]
+    namespace = get("namespace")
+    if type(namespace) is not str:
+        namespace = _s(namespace)
     if namespaced and namespace:
-        errs += [
-            FieldError.invalid(_child(path, "namespace"), namespace, msg)
-            for msg in name_is_dns_label(namespace, False)
-        ]
-    generation = _i(md.get("generation"))
+        msgs = name_is_dns_label(namespace, False)
+        if msgs:
+            errs += [FieldError.invalid(_child(path, "namespace"), namespace, msg) for msg in msgs]
+    generation = get("generation")
     if generation is not None:
-        errs += _nonnegative(generation, _child(path, "generation"))
+        generation = _i(generation)
+        if generation is not None:
+            errs += _nonnegative(generation, _child(path, "generation"))
     # (an empty or missing map or list has nothing to report: skip building its path)
-    labels, annotations, finalizers = md.get("labels"), md.get("annotations"), md.get("finalizers")
+    labels, annotations, finalizers = get("labels"), get("annotations"), get("finalizers")
     if labels:
         errs += validate_labels(labels, _child(path, "labels"))
     if annotations:
@@ -578,45 +592,54 @@ def _validate_env(env: Any, path: str) -> ErrorList:
     return errs
 
 
-def _validate_volume_mounts(mounts: Any, volumes: set[str], path: str) -> ErrorList:
+def _validate_volume_mounts(mounts: Any, volumes: AbstractSet[str], path: str) -> ErrorList:
     # validation.go ValidateVolumeMounts
     errs: ErrorList = []
     seen: set[str] = set()
     for i, raw in enumerate(_l(mounts)):
-        m = _m(raw)
-        ipath = f"{path}[{i}]"
-        name = _s(m.get("name"))
-        if not name:
-            errs.append(FieldError.required(_child(ipath, "name"), ""))
-        if name not in volumes:
-            errs.append(FieldError.not_found(_child(ipath, "name"), name))
-        mount_path = _s(m.get("mountPath"))
-        if not mount_path:
-            errs.append(FieldError.required(_child(ipath, "mountPath"), ""))
-        if mount_path in seen:
-            errs.append(
-                FieldError.invalid(_child(ipath, "mountPath"), mount_path, "must be unique")
-            )
+        get = (raw if type(raw) is dict else _m(raw)).get
+        name, mount_path = get("name"), get("mountPath")
+        if type(name) is not str:
+            name = _s(name)
+        if type(mount_path) is not str:
+            mount_path = _s(mount_path)
+        if not name or name not in volumes or not mount_path or mount_path in seen:
+            ipath = f"{path}[{i}]"  # (built only when there is something to report)
+            if not name:
+                errs.append(FieldError.required(_child(ipath, "name"), ""))
+            if name not in volumes:
+                errs.append(FieldError.not_found(_child(ipath, "name"), name))
+            if not mount_path:
+                errs.append(FieldError.required(_child(ipath, "mountPath"), ""))
+            if mount_path in seen:
+                errs.append(
+                    FieldError.invalid(_child(ipath, "mountPath"), mount_path, "must be unique")
+                )
         seen.add(mount_path)
     return errs
 
 
 def _validate_container(
-    ctr: Mapping[str, Any], volumes: set[str], path: str, in_pod: bool
+    ctr: Mapping[str, Any], volumes: AbstractSet[str], path: str, in_pod: bool
 ) -> ErrorList:
     # validation.go validateContainerCommon (+ validateContainerOnlyForPod for Pods)
     errs: ErrorList = []
-    name = _s(ctr.get("name"))
+    get = ctr.get
+    name = get("name")
+    if type(name) is not str:
+        name = _s(name)
     if not name:
         errs.append(FieldError.required(_child(path, "name"), ""))
     else:
         msgs = is_dns1123_label(name)
         if msgs:
             errs += [FieldError.invalid(_child(path, "name"), name, m) for m in msgs]
-    image = _s(ctr.get("image"))
+    image = get("image")
+    if type(image) is not str:
+        image = _s(image)
     if not image:
         errs.append(FieldError.required(_child(path, "image"), ""))
-    policy = ctr.get("terminationMessagePolicy")
+    policy = get("terminationMessagePolicy")
     if isinstance(policy, str) and policy not in ("File", "FallbackToLogsOnError"):
         if policy == "":
             errs.append(FieldError.required(_child(path, "terminationMessagePolicy"), ""))
@@ -629,14 +652,14 @@ def _validate_container(
                 )
             )
     # (empty or missing lists have nothing to report)
-    ports, env, mounts = ctr.get("ports"), ctr.get("env"), ctr.get("volumeMounts")
+    ports, env, mounts = get("ports"), get("env"), get("volumeMounts")
     if ports:
         errs += _validate_container_ports(ports, _child(path, "ports"))
     if env:
         errs += _validate_env(env, _child(path, "env"))
     if mounts:
         errs += _validate_volume_mounts(mounts, volumes, _child(path, "volumeMounts"))
-    pull = ctr.get("imagePullPolicy")
+    pull = get("imagePullPolicy")
     if isinstance(pull, str) and pull not in _SUPPORTED_PULL_POLICIES:
         if pull == "":
             errs.append(FieldError.required(_child(path, "imagePullPolicy"), ""))
@@ -646,8 +669,10 @@ def _validate_container(
                     _child(path, "imagePullPolicy"), pull, _SUPPORTED_PULL_POLICIES
                 )
             )
-    resources = _m(ctr.get("resources"))
-    if resources.get("limits") or resources.get("requests"):
+    resources = get("resources")
+    if type(resources) is not dict:
+        resources = _m(resources)
+    if resources and (resources.get("limits") or resources.get("requests")):
         errs += _validate_resources(resources, _child(path, "resources"))
     if in_pod and image and image != image.strip():
         errs.append(
@@ -659,7 +684,7 @@ def _validate_container(
 
 
 def _validate_containers(
-    containers: Any, volumes: set[str], path: str, in_pod: bool, required: bool
+    containers: Any, volumes: AbstractSet[str], path: str, in_pod: bool, required: bool
 ) -> ErrorList:
     errs: ErrorList = []
     items = _l(containers)
@@ -667,10 +692,12 @@ def _validate_containers(
         return [FieldError.required(path, "")] if required else []
     names: set[str] = set()
     for i, raw in enumerate(items):
-        ctr = _m(raw)
+        ctr = raw if type(raw) is dict else _m(raw)
         cpath = f"{path}[{i}]"
         errs += _validate_container(ctr, volumes, cpath, in_pod)
-        name = _s(ctr.get("name"))
+        name = ctr.get("name")
+        if type(name) is not str:
+            name = _s(name)
         if name in names:
             errs.append(FieldError.duplicate(_child(cpath, "name"), name))
         else:
@@ -678,7 +705,10 @@ def _validate_containers(
     # validation.go checkHostPortConflicts / AccumulateUniqueHostPorts
     used: set[str] = set()
     for ci, raw in enumerate(items):
-        for pi, port in enumerate(_l(_m(raw).get("ports"))):
+        ports = (raw if type(raw) is dict else _m(raw)).get("ports")
+        if not ports:
+            continue
+        for pi, port in enumerate(_l(ports)):
             p = _m(port)
             host_port = _i(p.get("hostPort")) or 0
             if host_port == 0:
@@ -695,11 +725,22 @@ def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], ErrorList]:
     # validation.go ValidateVolumes / validateVolumeSource (the count of sources only)
     errs: ErrorList = []
     names: set[str] = set()
+    source_set = _VOLUME_SOURCE_SET
     for i, raw in enumerate(_l(volumes)):
-        vol = _m(raw)
+        vol = raw if type(raw) is dict else _m(raw)
+        sources: list[str] = []
+        for k in vol:
+            if k in source_set and vol[k] is not None:
+                sources.append(k)
+        name = vol.get("name")
+        if type(name) is not str:
+            name = _s(name)
+        msgs = is_dns1123_label(name) if name else []
+        if len(sources) == 1 and name and not msgs and name not in names:
+            names.add(name)  # the common case: nothing to report, no path to build
+            continue
         ipath = f"{path}[{i}]"
         vol_errs: ErrorList = []
-        sources = [k for k in vol if k in _VOLUME_SOURCE_SET and vol[k] is not None]
         if len(sources) > 1:
             sources.sort(key=_VOLUME_SOURCES.index)  # reported in the order of the list
         if not sources:
@@ -710,13 +751,10 @@ def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], ErrorList]:
                     _child(ipath, extra), "may not specify more than 1 volume type"
                 )
             )
-        name = _s(vol.get("name"))
         if not name:
             vol_errs.append(FieldError.required(_child(ipath, "name"), ""))
-        else:
-            msgs = is_dns1123_label(name)
-            if msgs:
-                vol_errs += [FieldError.invalid(_child(ipath, "name"), name, m) for m in msgs]
+        elif msgs:
+            vol_errs += [FieldError.invalid(_child(ipath, "name"), name, m) for m in msgs]
         if name in names:
             vol_errs.append(FieldError.duplicate(_child(ipath, "name"), name))
         if vol_errs:
@@ -748,22 +786,31 @@ def _validate_taint_effect(effect: str, allow_empty: bool, path: str) -> ErrorLi
 
 
 def _validate_tolerations(tolerations: Any, path: str) -> ErrorList:
-    # validation.go ValidateTolerations
+    # validation.go ValidateTolerations. (Every pod has two, from DefaultTolerationSeconds:
+    # the common types are tested inline and an item's path is built only for an error.)
     errs: ErrorList = []
     for i, raw in enumerate(_l(tolerations)):
-        t = _m(raw)
-        ipath = f"{path}[{i}]"
-        key, op = _s(t.get("key")), _s(t.get("operator"))
-        value, effect = _s(t.get("value")), _s(t.get("effect"))
-        seconds = _i(t.get("tolerationSeconds"))
+        get = (raw if type(raw) is dict else _m(raw)).get
+        key, op, value, effect = get("key"), get("operator"), get("value"), get("effect")
+        if type(key) is not str:
+            key = _s(key)
+        if type(op) is not str:
+            op = _s(op)
+        if type(value) is not str:
+            value = _s(value)
+        if type(effect) is not str:
+            effect = _s(effect)
+        seconds = get("tolerationSeconds")
+        if type(seconds) is not int:
+            seconds = _i(seconds)
         if key:
-            errs += [
-                FieldError.invalid(_child(ipath, "key"), key, m) for m in is_qualified_name(key)
-            ]
-        if not key and op != "Exists":
+            msgs = is_qualified_name(key)
+            if msgs:
+                errs += [FieldError.invalid(f"{path}[{i}].key", key, m) for m in msgs]
+        elif op != "Exists":
             errs.append(
                 FieldError.invalid(
-                    _child(ipath, "operator"),
+                    f"{path}[{i}].operator",
                     op,
                     'operator must be Exists when `key` is empty, which means "match all values '
                     'and all keys"',
@@ -772,16 +819,12 @@ def _validate_tolerations(tolerations: Any, path: str) -> ErrorList:
         if seconds is not None and effect != "NoExecute":
             errs.append(
                 FieldError.invalid(
-                    _child(ipath, "effect"),
+                    f"{path}[{i}].effect",
                     effect,
                     "effect must be 'NoExecute' when `tolerationSeconds` is set",
                 )
             )
-        if op in ("Equal", ""):
-            msgs = is_valid_label_value(value)
-            if msgs:
-                errs.append(FieldError.invalid(_child(ipath, "operator"), value, ";".join(msgs)))
-        elif op == "Exists":
+        if op == "Exists":
             if value:
                 seconds_text = "(*int64)(nil)" if seconds is None else "(*int64)(0xc000000000)"
                 struct = _go_struct(
@@ -796,66 +839,76 @@ def _validate_tolerations(tolerations: Any, path: str) -> ErrorList:
                 )
                 errs.append(
                     FieldError.invalid(
-                        _child(ipath, "operator"),
+                        f"{path}[{i}].operator",
                         struct,
                         "value must be empty when `operator` is 'Exists'",
                     )
                 )
+        elif op == "Equal" or not op:
+            msgs = is_valid_label_value(value) if value else []  # ("" is a valid label value)
+            if msgs:
+                errs.append(FieldError.invalid(f"{path}[{i}].operator", value, ";".join(msgs)))
         else:
-            errs.append(
-                FieldError.not_supported(_child(ipath, "operator"), op, ["Equal", "Exists"])
-            )
+            errs.append(FieldError.not_supported(f"{path}[{i}].operator", op, ["Equal", "Exists"]))
         if effect and effect not in _TAINT_EFFECTS:
-            errs += _validate_taint_effect(effect, True, _child(ipath, "effect"))
+            errs += _validate_taint_effect(effect, True, f"{path}[{i}].effect")
     return errs
+
+
+_NO_VOLUMES: Final[frozenset[str]] = frozenset()
 
 
 def validate_pod_spec(spec: Any, path: str = "spec", in_pod: bool = True) -> ErrorList:
     """validation.go ``ValidatePodSpec`` for the rules listed in the module docstring."""
     errs: ErrorList = []
-    s = _m(spec)
-    volumes, vol_errs = _validate_volumes(s.get("volumes"), _child(path, "volumes"))
-    errs += vol_errs
+    get = (spec if type(spec) is dict else _m(spec)).get
+    # (optional fields that are missing or empty have nothing to report: no path is built)
+    raw_volumes = get("volumes")
+    volumes: AbstractSet[str] = _NO_VOLUMES
+    if raw_volumes:
+        volumes, vol_errs = _validate_volumes(raw_volumes, _child(path, "volumes"))
+        errs += vol_errs
     errs += _validate_containers(
-        s.get("containers"), volumes, _child(path, "containers"), in_pod, True
+        get("containers"), volumes, _child(path, "containers"), in_pod, True
     )
-    init_containers = s.get("initContainers")
-    if init_containers:  # optional: an empty or missing list has nothing to report
+    init_containers = get("initContainers")
+    if init_containers:
         errs += _validate_containers(
             init_containers, volumes, _child(path, "initContainers"), in_pod, False
         )
-    policy = s.get("restartPolicy")
+    policy = get("restartPolicy")
     if isinstance(policy, str) and policy not in ("Always", "OnFailure", "Never"):
         errs += _validate_restart_policy(policy, _child(path, "restartPolicy"))
-    node_selector = s.get("nodeSelector")
+    node_selector = get("nodeSelector")
     if node_selector:
         errs += validate_labels(node_selector, _child(path, "nodeSelector"))
-    sa = _s(s.get("serviceAccountName"))
-    if sa:
-        errs += [
-            FieldError.invalid(_child(path, "serviceAccountName"), sa, m)
-            for m in name_is_dns_subdomain(sa, False)
-        ]
-    node = _s(s.get("nodeName"))
-    if node:
-        errs += [
-            FieldError.invalid(_child(path, "nodeName"), node, m)
-            for m in name_is_dns_subdomain(node, False)
-        ]
-    deadline = _i(s.get("activeDeadlineSeconds"))
-    if deadline is not None and not 1 <= deadline <= 2**31 - 1:
-        errs.append(
-            FieldError.invalid(
-                _child(path, "activeDeadlineSeconds"),
-                deadline,
-                "must be between 1 and 2147483647, inclusive",
+    sa = get("serviceAccountName")
+    if sa and isinstance(sa, str):
+        msgs = name_is_dns_subdomain(sa, False)
+        if msgs:
+            errs += [FieldError.invalid(_child(path, "serviceAccountName"), sa, m) for m in msgs]
+    node = get("nodeName")
+    if node and isinstance(node, str):
+        msgs = name_is_dns_subdomain(node, False)
+        if msgs:
+            errs += [FieldError.invalid(_child(path, "nodeName"), node, m) for m in msgs]
+    deadline = get("activeDeadlineSeconds")
+    if deadline is not None:
+        deadline = _i(deadline)
+        if deadline is not None and not 1 <= deadline <= 2**31 - 1:
+            errs.append(
+                FieldError.invalid(
+                    _child(path, "activeDeadlineSeconds"),
+                    deadline,
+                    "must be between 1 and 2147483647, inclusive",
+                )
             )
-        )
-    for fld in ("hostname", "subdomain"):
-        value = _s(s.get(fld))
-        if value:
-            errs += _dns1123_label(value, _child(path, fld))
-    tolerations = s.get("tolerations")
+    hostname, subdomain = get("hostname"), get("subdomain")
+    if hostname and isinstance(hostname, str):
+        errs += _dns1123_label(hostname, _child(path, "hostname"))
+    if subdomain and isinstance(subdomain, str):
+        errs += _dns1123_label(subdomain, _child(path, "subdomain"))
+    tolerations = get("tolerations")
     if tolerations:
         errs += _validate_tolerations(tolerations, _child(path, "tolerations"))
     return errs
@@ -876,7 +929,8 @@ def _validate_pod_template(template: Any, path: str) -> ErrorList:
 
 def _validate_pod(obj: Mapping[str, Any], name_fn: NameValidator) -> ErrorList:
     errs = validate_object_meta(obj.get("metadata"), True, name_fn)
-    return errs + validate_pod_spec(obj.get("spec"))
+    errs += validate_pod_spec(obj.get("spec"))
+    return errs
 
 
 def _go_service_port(protocol: str, port: int) -> GoLiteral:
@@ -1606,8 +1660,11 @@ def validate(obj: Mapping[str, Any]) -> list[FieldError]:
     kubelab does not know gets the ObjectMeta checks only, with the DNS subdomain name rule.
     Raise the result as an error with ``InvalidError.for_object(obj, errors)``.
     """
-    kind = _s(obj.get("kind"))
-    api_version = _s(obj.get("apiVersion"))
+    kind, api_version = obj.get("kind"), obj.get("apiVersion")
+    if type(kind) is not str:
+        kind = _s(kind)
+    if type(api_version) is not str:
+        api_version = _s(api_version)
     name_fn = name_validator_for_kind(kind, api_version)
     validator = _VALIDATORS.get(kind)
     if validator is None:

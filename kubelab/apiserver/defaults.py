@@ -70,13 +70,22 @@ def copy_json(value: Any) -> Any:
     """A deep copy of a JSON tree (dicts, lists, strings, numbers, booleans, null), like
     ``copy.deepcopy`` but several times faster; anything else is copied by ``deepcopy``."""
     t = type(value)
+    atoms = _ATOMS
     if t is dict:
-        atoms = _ATOMS
-        return {k: v if type(v) in atoms else copy_json(v) for k, v in value.items()}
+        # A shallow copy with the nested containers then replaced: most values are atoms,
+        # and dict.copy() takes them over in C (same keys, same order).
+        out = value.copy()
+        for k, v in value.items():
+            if type(v) not in atoms:
+                out[k] = copy_json(v)
+        return out
     if t is list:
-        atoms = _ATOMS
-        return [v if type(v) in atoms else copy_json(v) for v in value]
-    if t in _ATOMS:
+        items = value.copy()
+        for i, v in enumerate(value):
+            if type(v) not in atoms:
+                items[i] = copy_json(v)
+        return items
+    if t in atoms:
         return value
     return copy.deepcopy(value)
 
@@ -97,9 +106,12 @@ def _dicts(value: Any) -> list[Obj]:
     return [item for item in value if isinstance(item, dict)]
 
 
+# Go's `if x == ""` / `if x == nil`: a missing, null or empty-string field is unset.
+_UNSET: Final = (None, "")
+
+
 def _setdefault(obj: Obj, key: str, value: Any) -> None:
-    # Go's `if x == ""` / `if x == nil`: a missing, null or empty-string field is unset.
-    if obj.get(key) in (None, ""):
+    if obj.get(key) in _UNSET:
         obj[key] = value
 
 
@@ -200,26 +212,44 @@ def _default_field_ref(ref: Any) -> None:
         _setdefault(ref, "apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
 
 
+_PROBES: Final = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
 def _default_container(container: Obj) -> None:
-    # SetDefaults_Container.
-    if container.get("imagePullPolicy") in (None, ""):
-        container["imagePullPolicy"] = default_image_pull_policy(str(container.get("image", "")))
-    _setdefault(container, "terminationMessagePath", TERMINATION_MESSAGE_PATH_DEFAULT)
-    _setdefault(container, "terminationMessagePolicy", "File")
+    # SetDefaults_Container. (Written out rather than through _setdefault and _dicts: this
+    # runs for every container of every pod the server decodes.)
+    get = container.get
+    if get("imagePullPolicy") in _UNSET:
+        container["imagePullPolicy"] = default_image_pull_policy(str(get("image", "")))
+    if get("terminationMessagePath") in _UNSET:
+        container["terminationMessagePath"] = TERMINATION_MESSAGE_PATH_DEFAULT
+    if get("terminationMessagePolicy") in _UNSET:
+        container["terminationMessagePolicy"] = "File"
     # ContainerPort.Protocol +default="TCP" (zz_generated.defaults.go).
-    for port in _dicts(container.get("ports")):
-        _setdefault(port, "protocol", "TCP")
-    for env in _dicts(container.get("env")):
-        value_from = env.get("valueFrom")
-        if isinstance(value_from, dict):
-            _default_field_ref(value_from.get("fieldRef"))
+    ports = get("ports")
+    if isinstance(ports, list):
+        for port in ports:
+            if isinstance(port, dict) and port.get("protocol") in _UNSET:
+                port["protocol"] = "TCP"
+    env = get("env")
+    if isinstance(env, list):
+        for item in env:
+            if isinstance(item, dict):
+                value_from = item.get("valueFrom")
+                if isinstance(value_from, dict):
+                    _default_field_ref(value_from.get("fieldRef"))
     # ResourceRequirements is a struct field: Go always serialises it, as `resources: {}`.
-    resources = _dict(container, "resources")
-    _resource_list(resources, "limits")
-    _resource_list(resources, "requests")
-    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-        _default_probe(container.get(probe))
-    lifecycle = container.get("lifecycle")
+    resources = get("resources")
+    if not isinstance(resources, dict):
+        container["resources"] = {}
+    elif resources:
+        _resource_list(resources, "limits")
+        _resource_list(resources, "requests")
+    for probe in _PROBES:
+        value = get(probe)
+        if value is not None:
+            _default_probe(value)
+    lifecycle = get("lifecycle")
     if isinstance(lifecycle, dict):
         for hook in ("postStart", "preStop"):
             handler = lifecycle.get(hook)
@@ -259,29 +289,49 @@ def _default_volume(volume: Obj) -> None:
                 token["expirationSeconds"] = DEFAULT_TOKEN_EXPIRATION_SECONDS
 
 
+_CONTAINER_KEYS: Final = ("initContainers", "containers", "ephemeralContainers")
+_POD_CONTAINER_KEYS: Final = ("containers", "initContainers")
+
+
 def _default_pod_spec(spec: Obj) -> None:
     """SetDefaults_PodSpec plus the nested defaulters (volumes, containers), as the generated
     ``SetObjectDefaults_PodTemplate`` calls them for every pod template."""
     # SetDefaults_PodSpec.
-    _setdefault(spec, "dnsPolicy", "ClusterFirst")
-    _setdefault(spec, "restartPolicy", "Always")
-    if spec.get("securityContext") is None:
+    get = spec.get
+    if get("dnsPolicy") in _UNSET:
+        spec["dnsPolicy"] = "ClusterFirst"
+    if get("restartPolicy") in _UNSET:
+        spec["restartPolicy"] = "Always"
+    if get("securityContext") is None:
         spec["securityContext"] = {}
-    if spec.get("terminationGracePeriodSeconds") is None:
+    if get("terminationGracePeriodSeconds") is None:
         spec["terminationGracePeriodSeconds"] = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
-    _setdefault(spec, "schedulerName", DEFAULT_SCHEDULER_NAME)
-    for volume in _dicts(spec.get("volumes")):
-        _default_volume(volume)
-    for key in ("initContainers", "containers", "ephemeralContainers"):
-        for container in _dicts(spec.get(key)):
-            _default_container(container)
+    if get("schedulerName") in _UNSET:
+        spec["schedulerName"] = DEFAULT_SCHEDULER_NAME
+    volumes = get("volumes")
+    if isinstance(volumes, list):
+        for volume in volumes:
+            if isinstance(volume, dict):
+                _default_volume(volume)
+    for key in _CONTAINER_KEYS:
+        containers = get(key)
+        if isinstance(containers, list):
+            for container in containers:
+                if isinstance(container, dict):
+                    _default_container(container)
     _resource_list(spec, "overhead")
 
 
 def _default_pod_only(spec: Obj) -> None:
     """SetDefaults_Pod: rules that apply to Pods but not to pod templates."""
-    for key in ("containers", "initContainers"):
-        for container in _dicts(spec.get(key)):
+    get = spec.get
+    for key in _POD_CONTAINER_KEYS:
+        containers = get(key)
+        if not isinstance(containers, list):
+            continue
+        for container in containers:
+            if not isinstance(container, dict):
+                continue
             resources = container.get("resources")
             if not isinstance(resources, dict):
                 continue
@@ -291,12 +341,12 @@ def _default_pod_only(spec: Obj) -> None:
                 requests = _dict(resources, "requests")
                 for name, value in limits.items():
                     requests.setdefault(name, value)
-    if spec.get("enableServiceLinks") is None:
+    if get("enableServiceLinks") is None:
         spec["enableServiceLinks"] = True  # DefaultEnableServiceLinks
-    if spec.get("hostNetwork") is True:
+    if get("hostNetwork") is True:
         # defaultHostNetworkPorts: with host networking every container port is a host port.
-        for key in ("containers", "initContainers"):
-            for container in _dicts(spec.get(key)):
+        for key in _POD_CONTAINER_KEYS:
+            for container in _dicts(get(key)):
                 for port in _dicts(container.get("ports")):
                     if not port.get("hostPort"):
                         port["hostPort"] = port.get("containerPort")
@@ -540,8 +590,8 @@ _DEFAULTERS: Final[dict[tuple[str, str], Callable[[Obj], None]]] = {
 
 
 def _group_of(obj: Mapping[str, Any]) -> str:
-    api_version = str(obj.get("apiVersion", ""))
-    return api_version.rpartition("/")[0] if "/" in api_version else ""
+    # ("v1" has no "/": rpartition gives ("", "", "v1"), the core group)
+    return str(obj.get("apiVersion", "")).rpartition("/")[0]
 
 
 def apply_defaults(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -585,6 +635,18 @@ def _has_compute_resources(container: Mapping[str, Any]) -> bool:
     return False
 
 
+def _any_compute_resources(spec: Mapping[str, Any]) -> bool:
+    # Whether any container or init container has a cpu or memory request or limit (a loop,
+    # not a list of the containers: most pods have none and are BestEffort).
+    for key in _POD_CONTAINER_KEYS:
+        containers = spec.get(key)
+        if isinstance(containers, list):
+            for container in containers:
+                if isinstance(container, dict) and _has_compute_resources(container):
+                    return True
+    return False
+
+
 def pod_qos_class(pod: Mapping[str, Any]) -> str:
     """``Guaranteed``, ``Burstable`` or ``BestEffort`` (``GetPodQOS``).
 
@@ -593,10 +655,11 @@ def pod_qos_class(pod: Mapping[str, Any]) -> str:
     the summed requests equal the summed limits. Anything else is Burstable.
     """
     spec = pod.get("spec")
-    spec = spec if isinstance(spec, Mapping) else {}
-    containers = [*_dicts(spec.get("containers")), *_dicts(spec.get("initContainers"))]
-    if not any(_has_compute_resources(c) for c in containers):
+    if type(spec) is not dict and not isinstance(spec, Mapping):
+        spec = {}
+    if not _any_compute_resources(spec):
         return "BestEffort"  # no cpu or memory request or limit at all: nothing to add up
+    containers = [*_dicts(spec.get("containers")), *_dicts(spec.get("initContainers"))]
     requests: dict[str, Quantity] = {}
     limits: dict[str, Quantity] = {}
     guaranteed = True

@@ -136,12 +136,10 @@ class AdmissionResult:
         if self.error is not None:
             raise self.error
 
-    def _record(self, plugin: Plugin, phase: str, result: PluginResult | None) -> None:
-        self.trail.append(_step(plugin.name, phase, True))
-        if result is not None:
-            self.warnings += result.warnings
-            self.audit_annotations.update(result.audit_annotations)
-            self.quota_updates += result.quota_updates
+    def _merge(self, result: PluginResult) -> None:
+        self.warnings += result.warnings
+        self.audit_annotations.update(result.audit_annotations)
+        self.quota_updates += result.quota_updates
 
     def _deny(self, plugin: Plugin, phase: str, err: StatusError) -> AdmissionResult:
         self.trail.append(_step(plugin.name, phase, False))
@@ -158,19 +156,24 @@ class AdmissionChain:
 
     def __init__(self, plugins: Sequence[Plugin]) -> None:
         self.plugins: list[Plugin] = sorted(plugins, key=_rank)
-        # the plugins as last seen, and which of them have a mutating / validating phase
+        # the plugins as last seen, and which of them have a mutating / validating phase,
+        # each with the trail step it leaves when it admits the request
         self._seen: list[Plugin] = []
-        self._mutating: list[Plugin] = []
-        self._validating: list[Plugin] = []
+        self._mutating: list[tuple[Plugin, Step]] = []
+        self._validating: list[tuple[Plugin, Step]] = []
 
-    def _phase_plugins(self, mutating: bool) -> list[Plugin]:
-        """The plugins with a mutating (or validating) phase, in order; worked out again
-        whenever ``plugins`` changed."""
+    def _phase_plugins(self, mutating: bool) -> list[tuple[Plugin, Step]]:
+        """The plugins with a mutating (or validating) phase, in order, with their step;
+        worked out again whenever ``plugins`` changed."""
         plugins, seen = self.plugins, self._seen
         if len(plugins) != len(seen) or not all(map(operator.is_, plugins, seen)):
             self._seen = list(self.plugins)
-            self._mutating = [p for p in self._seen if p.is_mutating]
-            self._validating = [p for p in self._seen if p.is_validating]
+            self._mutating = [
+                (p, _step(p.name, MUTATING, True)) for p in self._seen if p.is_mutating
+            ]
+            self._validating = [
+                (p, _step(p.name, VALIDATING, True)) for p in self._seen if p.is_validating
+            ]
         return self._mutating if mutating else self._validating
 
     @property
@@ -184,14 +187,19 @@ class AdmissionChain:
         """The mutating phase: each mutating plugin may change ``req.object`` or reject."""
         result = result or AdmissionResult(True, req.object)
         op = req.operation
-        for plugin in self._phase_plugins(True):
+        trail = result.trail
+        for plugin, step in self._phase_plugins(True):
             if not plugin.handles(op):
                 continue
             try:
                 outcome = plugin.mutate(req, lister)
             except StatusError as err:
                 return result._deny(plugin, MUTATING, err)
-            result._record(plugin, MUTATING, outcome)
+            if step.plugin != plugin.name:  # renamed since the steps were worked out
+                step = _step(plugin.name, MUTATING, True)
+            trail.append(step)
+            if outcome is not None:
+                result._merge(outcome)
         result.object = req.object
         return result
 
@@ -203,14 +211,19 @@ class AdmissionChain:
         if not result.allowed:
             return result
         op = req.operation
-        for plugin in self._phase_plugins(False):
+        trail = result.trail
+        for plugin, step in self._phase_plugins(False):
             if not plugin.handles(op):
                 continue
             try:
                 outcome = plugin.validate(req, lister)
             except StatusError as err:
                 return result._deny(plugin, VALIDATING, err)
-            result._record(plugin, VALIDATING, outcome)
+            if step.plugin != plugin.name:  # renamed since the steps were worked out
+                step = _step(plugin.name, VALIDATING, True)
+            trail.append(step)
+            if outcome is not None:
+                result._merge(outcome)
         return result
 
     def admit(self, req: AdmissionRequest, lister: Lister) -> AdmissionResult:

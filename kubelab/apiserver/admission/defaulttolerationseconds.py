@@ -72,7 +72,24 @@ class DefaultTolerationSeconds(Plugin):
             spec = {}
             pod["spec"] = spec
         tolerations = spec.get("tolerations")
-        tolerations = list(tolerations) if isinstance(tolerations, list) else []
+        if not tolerations or not isinstance(tolerations, list):
+            # nothing tolerated yet (the common case): both are added
+            spec["tolerations"] = [
+                {
+                    "key": TAINT_NODE_NOT_READY,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": self.not_ready_seconds,
+                },
+                {
+                    "key": TAINT_NODE_UNREACHABLE,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": self.unreachable_seconds,
+                },
+            ]
+            return None
+        tolerations = list(tolerations)
         added = False
         for key, seconds in (
             (TAINT_NODE_NOT_READY, self.not_ready_seconds),

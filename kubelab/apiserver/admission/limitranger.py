@@ -201,7 +201,10 @@ class LimitRanger(Plugin):
             meta = req.old_object.get("metadata")
             if isinstance(meta, Mapping) and meta.get("deletionTimestamp"):
                 return []  # objects being deleted are left alone
-        return [apply_defaults(lr) for lr in lister.list("limitranges", req.namespace)]
+        listed = lister.list("limitranges", req.namespace)
+        if not listed:
+            return []  # (most namespaces have none)
+        return [apply_defaults(lr) for lr in listed]
 
     def mutate(self, req: AdmissionRequest, lister: Lister) -> PluginResult | None:
         """Fill in default requests and limits from every LimitRange in the namespace."""

@@ -114,6 +114,7 @@ _POLICY_LABELS: Final = (
     WARN_LEVEL_LABEL,
     WARN_VERSION_LABEL,
 )
+_POLICY_LABEL_SET: Final = frozenset(_POLICY_LABELS)
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,9 @@ def policy_to_evaluate(
     """
     if not labels:
         return defaults, []
-    if not any(label in labels for label in _POLICY_LABELS):
+    if labels.keys().isdisjoint(_POLICY_LABEL_SET):
+        if type(defaults) is Policy:
+            return defaults, []  # (immutable: the same values as a copy)
         return Policy(defaults.enforce, defaults.audit, defaults.warn), []
     errs: list[FieldError] = []
 
@@ -228,8 +231,8 @@ def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if obj is None:
         return {}
     meta = obj.get("metadata")
-    labels = meta.get("labels") if isinstance(meta, Mapping) else None
-    return labels if isinstance(labels, Mapping) else {}
+    labels = meta.get("labels") if type(meta) is dict or isinstance(meta, Mapping) else None
+    return labels if type(labels) is dict or isinstance(labels, Mapping) else {}
 
 
 def _get(obj: Mapping[str, Any], path: Sequence[str]) -> Mapping[str, Any] | None:

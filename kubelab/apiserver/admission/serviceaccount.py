@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, TypeGuard
 
 from kubelab.apiserver import errors
 from kubelab.apiserver.admission.interfaces import (
@@ -51,6 +52,7 @@ __all__ = [
 DEFAULT_SERVICE_ACCOUNT_NAME: Final = "default"
 ENFORCE_MOUNTABLE_SECRETS_ANNOTATION: Final = "kubernetes.io/enforce-mountable-secrets"
 SERVICE_ACCOUNT_VOLUME_NAME: Final = "kube-api-access"
+_TOKEN_VOLUME_PREFIX: Final = SERVICE_ACCOUNT_VOLUME_NAME + "-"
 DEFAULT_API_TOKEN_MOUNT_PATH: Final = "/var/run/secrets/kubernetes.io/serviceaccount"
 MIRROR_POD_ANNOTATION: Final = "kubernetes.io/config.mirror"
 # pkg/serviceaccount WarnOnlyBoundTokenExpirationSeconds: one hour and seven seconds, so the
@@ -108,12 +110,20 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+_NO_ANNOTATIONS: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
 def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The object's annotations, read-only (an empty mapping when it has none)."""
     meta = obj.get("metadata")
     ann = meta.get("annotations") if type(meta) is dict or isinstance(meta, Mapping) else None
     if ann is None:
-        return {}
-    return ann if type(ann) is dict or isinstance(ann, Mapping) else {}
+        return _NO_ANNOTATIONS
+    return ann if type(ann) is dict or isinstance(ann, Mapping) else _NO_ANNOTATIONS
 
 
 def _spec(pod: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +169,7 @@ class ServiceAccount(Plugin):
     def _get_service_account(self, lister: Lister, namespace: str, name: str) -> Mapping[str, Any]:
         for sa in lister.list("serviceaccounts", namespace):
             meta = sa.get("metadata")
-            if isinstance(meta, Mapping) and meta.get("name") == name:
+            if _is_mapping(meta) and meta.get("name") == name:
                 return sa
         # getServiceAccount: the NotFound names the singular resource "serviceaccount".
         raise errors.not_found("serviceaccount", name)
@@ -190,11 +200,10 @@ class ServiceAccount(Plugin):
         sa = self._lookup(req, lister, sa_name)
         if self.mount_service_account_token and self._should_automount(sa, spec):
             self._mount_token(spec)
-        if not spec.get("imagePullSecrets"):
+        pull_secrets = sa.get("imagePullSecrets")
+        if pull_secrets and not spec.get("imagePullSecrets"):
             secrets = [
-                {"name": s.get("name", "")}
-                for s in _list(sa.get("imagePullSecrets"))
-                if isinstance(s, Mapping)
+                {"name": s.get("name", "")} for s in _list(pull_secrets) if isinstance(s, Mapping)
             ]
             if secrets:
                 spec["imagePullSecrets"] = secrets
@@ -260,24 +269,24 @@ class ServiceAccount(Plugin):
         volumes = volumes if isinstance(volumes, list) else []
         token_volume = ""
         for volume in volumes:
-            name = volume.get("name") if isinstance(volume, Mapping) else None
-            if isinstance(name, str) and name.startswith(SERVICE_ACCOUNT_VOLUME_NAME + "-"):
+            name = volume.get("name") if _is_mapping(volume) else None
+            if isinstance(name, str) and name.startswith(_TOKEN_VOLUME_PREFIX):
                 token_volume = name
                 break
         has_volume = bool(token_volume)
         if not token_volume:
-            token_volume = generate_name(SERVICE_ACCOUNT_VOLUME_NAME + "-", self.rng)
+            token_volume = generate_name(_TOKEN_VOLUME_PREFIX, self.rng)
         needs_volume = False
         for key in ("initContainers", "containers"):
-            for container in _list(spec.get(key)):
+            containers = spec.get(key)
+            if not containers or not isinstance(containers, list):
+                continue
+            for container in containers:
                 if not isinstance(container, dict):
                     continue
                 mounts = container.get("volumeMounts")
                 mounts = mounts if isinstance(mounts, list) else []
-                if any(
-                    isinstance(m, Mapping) and m.get("mountPath") == DEFAULT_API_TOKEN_MOUNT_PATH
-                    for m in mounts
-                ):
+                if mounts and _mounts_token_path(mounts):
                     continue  # an existing mount at the path wins
                 mounts.append(
                     {
@@ -291,6 +300,13 @@ class ServiceAccount(Plugin):
         if needs_volume and not has_volume:
             volumes.append({"name": token_volume, "projected": token_volume_source()})
             spec["volumes"] = volumes
+
+
+def _mounts_token_path(mounts: list[Any]) -> bool:
+    for m in mounts:
+        if _is_mapping(m) and m.get("mountPath") == DEFAULT_API_TOKEN_MOUNT_PATH:
+            return True
+    return False
 
 
 def _container_lists(spec: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:

@@ -18,7 +18,7 @@ are marked ``any``: anything is accepted inside them, so no unknown field is rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -385,16 +385,32 @@ class _Walker:
 
 # A quick first pass: whether a value decodes into a type with no finding at all (no path
 # strings built). Most bodies are clean; only the others are walked again by _Walker for the
-# messages.
-_Check = Callable[[Any], bool]
+# messages. A type compiles to a check function, or for a struct to the dict of its fields'
+# checks, which _fields_clean walks without a call per field; string fields -- most of
+# them -- are tested inline.
+_Check = Callable[[Any], bool] | dict[str, Any]
 _CHECKS: dict[str, _Check] = {}
+_STRUCT_CHECKS: dict[str, dict[str, _Check]] = {}
 
 
 def _check_of(typ: str) -> _Check:
     check = _CHECKS.get(typ)
     if check is None:
-        check = _CHECKS[typ] = _make_check(typ)
+        check = _struct_checks(typ) if typ in _TYPES else _make_check(typ)
+        _CHECKS[typ] = check
     return check
+
+
+def _struct_checks(typ: str) -> dict[str, _Check]:
+    """The check of each field of the struct type ``typ``."""
+    fields = _STRUCT_CHECKS.get(typ)
+    if fields is None:
+        # registered before its fields are compiled, so a type may contain itself
+        fields = _STRUCT_CHECKS[typ] = {}
+        _CHECKS[typ] = fields
+        for name, ftype in _TYPES[typ][1].items():
+            fields[name] = _check_of(ftype)
+    return fields
 
 
 def _is_int(value: Any) -> bool:
@@ -411,67 +427,77 @@ def _is_bool(value: Any) -> bool:
     return isinstance(value, bool)
 
 
-def _make_check(typ: str) -> _Check:
-    if typ.startswith("["):
-        inner = typ[1:-1]
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)  # (a bool is no str)
 
-        def check_list(value: Any) -> bool:
-            if not isinstance(value, list):
+
+def _passes(check: _Check, value: Any) -> bool:
+    """Whether a non-null ``value`` passes ``check``."""
+    if isinstance(check, dict):
+        return isinstance(value, dict) and _fields_clean(value, check)
+    return check(value)
+
+
+def _make_check(typ: str) -> Callable[[Any], bool]:
+    if typ.startswith("[") or typ.startswith("{"):
+        inner = typ[1:-1]
+        is_list = typ.startswith("[")
+        # the inner check, looked up on first use
+        found: list[_Check] = []
+
+        def check_items(value: Any) -> bool:
+            items: Iterable[Any]
+            if is_list:
+                if not isinstance(value, list):
+                    return False
+                items = value
+            elif isinstance(value, dict):
+                items = value.values()
+            else:
                 return False
-            check = _check_of(inner)
-            for item in value:
-                if item is None:
-                    continue  # null decodes to the zero value
-                if not check(item):
+            if not found:
+                found.append(_check_of(inner))
+            check = found[0]
+            # (loops rather than all(): no generator per call; null decodes to the zero value)
+            if check is _is_str:
+                for item in items:  # noqa: SIM110
+                    if item is not None and not isinstance(item, str):
+                        return False
+                return True
+            for item in items:  # noqa: SIM110
+                if item is not None and not _passes(check, item):
                     return False
             return True
 
-        return check_list
-    if typ.startswith("{"):
-        inner = typ[1:-1]
-
-        def check_map(value: Any) -> bool:
-            if not isinstance(value, dict):
-                return False
-            check = _check_of(inner)
-            for item in value.values():
-                if item is None:
-                    continue  # null decodes to the zero value
-                if not check(item):
-                    return False
-            return True
-
-        return check_map
-    scalar = _SCALARS.get(typ)
-    if scalar is not None:
-        if typ in ("int32", "int64"):
-            return _is_int
-        if typ == "any":
-            return _is_anything
-        if typ == "bool":
-            return _is_bool
-        kinds = scalar[0]
-        return lambda value: isinstance(value, kinds) and not isinstance(value, bool)
-    fields = _TYPES[typ][1]
-
-    def check_struct(value: Any) -> bool:
-        return isinstance(value, dict) and _fields_clean(value, fields)
-
-    return check_struct
+        return check_items
+    scalar = _SCALARS[typ]
+    if typ in ("int32", "int64"):
+        return _is_int
+    if typ == "any":
+        return _is_anything
+    if typ == "bool":
+        return _is_bool
+    kinds = scalar[0]
+    if kinds == (str,):
+        return _is_str
+    return lambda value: isinstance(value, kinds) and not isinstance(value, bool)
 
 
-def _fields_clean(obj: Mapping[str, Any], fields: Mapping[str, str]) -> bool:
-    checks = _CHECKS
+def _fields_clean(obj: Mapping[str, Any], checks: Mapping[str, _Check]) -> bool:
+    is_str = _is_str
     for k, v in obj.items():
-        ftype = fields.get(k)
-        if ftype is None:
+        check = checks.get(k)
+        if check is None:
             return False
         if v is None:
             continue
-        check = checks.get(ftype)
-        if check is None:
-            check = _check_of(ftype)
-        if not check(v):
+        if check is is_str:
+            if not isinstance(v, str):
+                return False
+        elif isinstance(check, dict):  # a struct
+            if not isinstance(v, dict) or not _fields_clean(v, check):
+                return False
+        elif not check(v):
             return False
     return True
 
@@ -481,9 +507,10 @@ def decode_errors(obj: Mapping[str, Any], api_version: str, kind: str) -> Decode
     unknown fields (paths with list indices, in document order). A kind without an entry
     decodes without findings."""
     root = _root_type(api_version, kind)
+    if root is None or _fields_clean(obj, _struct_checks(root)):
+        return DecodeProblems(None, [])
     walker = _Walker()
-    if root is not None and not _fields_clean(obj, _TYPES[root][1]):
-        walker.struct(obj, root, "", "")
+    walker.struct(obj, root, "", "")
     return DecodeProblems(walker.type_error, walker.unknown)
 
 
