@@ -24,7 +24,17 @@ from kubelab.sim.clock import micro_timestamp
 __all__ = ["AuditLog", "AuditRecord"]
 
 
-@dataclass(frozen=True)
+class _NewDict:
+    """The default of a dict field that is not given: a new empty dict."""
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+_NEW_DICT: Any = _NewDict()
+
+
+@dataclass(frozen=True, init=False)
 class AuditRecord:
     """One answered request."""
 
@@ -48,6 +58,51 @@ class AuditRecord:
     latency: float = 0.0
     message: str = ""
     annotations: dict[str, str] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        audit_id: str,
+        received: float,
+        user: str,
+        groups: tuple[str, ...],
+        verb: str,
+        method: str,
+        path: str,
+        api_group: str = "",
+        query: str = "",
+        resource: str = "",
+        subresource: str = "",
+        namespace: str = "",
+        name: str = "",
+        decision: str = "",
+        stage: str = "",
+        code: int = 0,
+        latency: float = 0.0,
+        message: str = "",
+        annotations: dict[str, str] = _NEW_DICT,
+    ) -> None:
+        # one per request: the fields are stored directly (the __init__ dataclass generates
+        # for a frozen class sets each through object.__setattr__, several times slower)
+        d = self.__dict__
+        d["audit_id"] = audit_id
+        d["received"] = received
+        d["user"] = user
+        d["groups"] = groups
+        d["verb"] = verb
+        d["method"] = method
+        d["path"] = path
+        d["api_group"] = api_group
+        d["query"] = query
+        d["resource"] = resource
+        d["subresource"] = subresource
+        d["namespace"] = namespace
+        d["name"] = name
+        d["decision"] = decision
+        d["stage"] = stage
+        d["code"] = code
+        d["latency"] = latency
+        d["message"] = message
+        d["annotations"] = {} if annotations is _NEW_DICT else annotations
 
     def as_dict(self) -> dict[str, Any]:
         """The record as a plain dict (``groups`` as a list)."""

@@ -25,10 +25,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import partial
+from heapq import heappush
 from typing import TYPE_CHECKING, Any, Final
 
-from simpy.events import Timeout
+from simpy.events import NORMAL, Event
 
 from kubelab.apiserver.errors import StatusError, internal_error
 from kubelab.apiserver.wire import APIRequest, APIResponse
@@ -129,6 +129,36 @@ class StageRecord:
         return self.end - self.start
 
 
+class _StageEnd(Event):
+    """The end of a stage's simulated cost, on SimPy's event queue.
+
+    ``Timeout(env, cost)`` with one callback, without the Timeout's own bookkeeping (a
+    request ends about seven stages): the same queue entry (due time, priority, event id),
+    processed by ``Environment.step`` through ``callbacks``. It calls ``fn(*args)`` unless
+    the request is over or its server's host crashed since.
+    """
+
+    __slots__ = ("args", "callbacks", "ctx", "fn")
+    _ok = True
+    _value = None
+
+    def __init__(self, ctx: RequestContext, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self.callbacks = _END_STAGE  # type: ignore[assignment]
+        self.ctx = ctx
+        self.fn = fn
+        self.args = args
+
+
+def _end_stage(ev: _StageEnd) -> None:
+    ctx = ev.ctx
+    host = ctx.host  # ctx.alive, inlined: this runs for every stage
+    if host.up and host.epoch == ctx.epoch and ctx.response is None:
+        ev.fn(*ev.args)
+
+
+_END_STAGE: Final = (_end_stage,)
+
+
 class RequestContext:
     """One request travelling through the pipeline.
 
@@ -151,14 +181,17 @@ class RequestContext:
     ) -> None:
         self.host = host
         self.world = host.world
-        self.env = host.world.env
+        env = self.env = host.world.env
         self.epoch = host.epoch
         self.request = request
         self.caller = caller
         self._respond = respond
-        self.costs = costs
+        # self.costs = costs (the setter), inlined
+        self._costs = costs
+        secs: dict[str, float] = costs._seconds  # type: ignore[attr-defined]
+        self._stage_seconds = secs if type(costs).seconds is StageCosts.seconds else {}
         self.audit_id = audit_id
-        self.received = float(self.env.now)
+        self.received = float(env.now)
         self.info = info if info is not None else RequestInfo(request.path, request.method, "")
         self.user: UserInfo | None = None
         #: The object's name when the URL has none (a create): what the audit record shows.
@@ -175,6 +208,19 @@ class RequestContext:
         self.data: dict[str, Any] = {}
         #: Called right after the response was sent (a watch's initial events follow it).
         self.after_response: list[Callable[[], None]] = []
+
+    @property
+    def costs(self) -> StageCosts:
+        """The simulated CPU time of each stage."""
+        return self._costs
+
+    @costs.setter
+    def costs(self, costs: StageCosts) -> None:
+        self._costs = costs
+        # stage -> seconds, read without a call per stage (StageCosts.seconds inlined; a
+        # subclass that overrides seconds() is asked every time)
+        secs: dict[str, float] = costs._seconds  # type: ignore[attr-defined]
+        self._stage_seconds = secs if type(costs).seconds is StageCosts.seconds else {}
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -200,15 +246,13 @@ class RequestContext:
     def _after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         if delay > 0:
             # host.call_later(delay, self._guarded, fn, *args) without its timer: the request
-            # being alive implies the host has not crashed since (same epoch, still up)
-            ev = Timeout(self.env, delay)
-            ev.callbacks.append(partial(self._fire, fn, args))
+            # being alive implies the host has not crashed since (same epoch, still up). What
+            # Timeout(env, delay) schedules (Environment.schedule), pushed directly.
+            env = self.env
+            heappush(
+                env._queue, (env._now + delay, NORMAL, next(env._eid), _StageEnd(self, fn, args))
+            )
         else:
-            fn(*args)
-
-    def _fire(self, fn: Callable[..., None], args: tuple[Any, ...], _e: object) -> None:
-        host = self.host  # self.alive, inlined: this runs for every stage
-        if host.up and host.epoch == self.epoch and self.response is None:
             fn(*args)
 
     def _guarded(self, fn: Callable[..., None], *args: Any) -> None:
@@ -221,8 +265,10 @@ class RequestContext:
         host = self.host  # self.alive, inlined
         if not (host.up and host.epoch == self.epoch and self.response is None):
             return
-        start = float(self.env.now)
-        cost = self.costs.seconds(stage)
+        start = float(self.env._now)
+        cost = self._stage_seconds.get(stage)
+        if cost is None:
+            cost = self._costs.seconds(stage)
         try:
             result = fn()
         except StatusError as err:
@@ -230,7 +276,14 @@ class RequestContext:
             self._after(cost, self._fail_now, err, stage)
             return
         self.stages.append(StageRecord(stage, start, start + cost, "ok"))
-        self._after(cost, then, result)
+        if cost > 0:  # self._after(cost, then, result), inlined: six stages per request
+            env = self.env
+            heappush(
+                env._queue,
+                (env._now + cost, NORMAL, next(env._eid), _StageEnd(self, then, (result,))),
+            )
+        else:
+            then(result)
 
     def storage(
         self,
@@ -242,15 +295,17 @@ class RequestContext:
         """Run one etcd call as the ``storage`` stage: ``call(done)`` starts it; ``then``
         gets the result; an etcd error becomes ``on_error(err)`` (default: a 500 whose
         message is the etcd error, as ``ErrorToAPIStatus`` reports an unknown error)."""
-        if not self.alive:
+        host = self.host  # self.alive, inlined
+        if not (host.up and host.epoch == self.epoch and self.response is None):
             return
-        record = StageRecord("storage", float(self.env.now), float(self.env.now), "ok", detail)
+        now = float(self.env._now)
+        record = StageRecord("storage", now, now, "ok", detail)
         self.stages.append(record)
 
         def done(result: Any, err: BaseException | None) -> None:
-            if not self.alive:
-                return
-            record.end = float(self.env.now)
+            if not (host.up and host.epoch == self.epoch and self.response is None):
+                return  # not self.alive (inlined; host is self.host)
+            record.end = float(self.env._now)
             if err is not None:
                 status = on_error(err) if on_error is not None else unknown_error(str(err))
                 record.outcome = "error"
@@ -293,12 +348,15 @@ class RequestContext:
 
     def finish(self, code: int, body: Any, stage: str = "storage") -> None:
         """Answer ``code`` with ``body`` after the response stage's cost."""
-        if not self.alive:
+        host = self.host  # self.alive, inlined
+        if not (host.up and host.epoch == self.epoch and self.response is None):
             return
         if not self.decided_by:
             self.decided_by = stage
-        cost = self.costs.seconds("response")
-        now = float(self.env.now)
+        cost = self._stage_seconds.get("response")
+        if cost is None:
+            cost = self._costs.seconds("response")
+        now = float(self.env._now)
         self.stages.append(StageRecord("response", now, now + cost, "ok", str(code)))
         self._after(cost, self._send, code, body)
 
@@ -315,7 +373,8 @@ class RequestContext:
         self._send(err.code, err.status)
 
     def _send(self, code: int, body: Any) -> None:
-        if not self.alive:
+        host = self.host  # self.alive, inlined
+        if not (host.up and host.epoch == self.epoch and self.response is None):
             return
         headers = {"Audit-Id": self.audit_id}
         if code >= 400 and isinstance(body, dict):
@@ -323,13 +382,15 @@ class RequestContext:
             if retry:
                 headers["Retry-After"] = str(retry)
         self.response = APIResponse(code, body, headers, tuple(self.warnings))
-        self.finished_at = float(self.env.now)
+        self.finished_at = float(self.env._now)
         if self._on_done is not None:
             self._on_done(self)
         self._respond(self.response)
-        hooks, self.after_response = self.after_response, []
-        for fn in hooks:
-            fn()
+        hooks = self.after_response
+        if hooks:
+            self.after_response = []
+            for fn in hooks:
+                fn()
 
     # -- reading the trace --------------------------------------------------------------------
 

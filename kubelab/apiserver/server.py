@@ -122,8 +122,41 @@ _NOT_FOUND_BODY: Final = {
 _AUTHZ_GROUP: Final = "authorization.k8s.io"
 
 
+#: Recent answers of parse_request_info: (method, path, watch parameter) -> the fields of the
+#: RequestInfo (the answer depends on nothing else). Emptied when full.
+_REQUEST_INFO_CACHE: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+_REQUEST_INFO_CACHE_SIZE: Final = 4096
+
+
 def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
     """``RequestInfoFactory.NewRequestInfo``: what resource and verb a request is about."""
+    watch = query.get("watch", "") if query else ""
+    if type(watch) is not str:
+        return _parse_request_info(method, path, query)
+    key = (method, path, watch)
+    fields = _REQUEST_INFO_CACHE.get(key)
+    if fields is None:
+        info = _parse_request_info(method, path, query)
+        if len(_REQUEST_INFO_CACHE) >= _REQUEST_INFO_CACHE_SIZE:
+            _REQUEST_INFO_CACHE.clear()
+        _REQUEST_INFO_CACHE[key] = (
+            info.path,
+            info.method,
+            info.verb,
+            info.is_resource_request,
+            info.api_prefix,
+            info.api_group,
+            info.api_version,
+            info.namespace,
+            info.resource,
+            info.subresource,
+            info.name,
+        )
+        return info
+    return RequestInfo(*fields)
+
+
+def _parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
     method = method.upper()
     info = RequestInfo(path, method, method.lower())
     parts = [p for p in path.strip("/").split("/") if p != ""]
@@ -236,6 +269,7 @@ class Runtime:
         self.epoch = self.host.epoch
         self.rng = server.world.rng(f"kube-apiserver/{server.host.name}/boot-{self.epoch}")
         self._uid_stream = f"kube-apiserver/{server.host.name}/uid"
+        self._uid_rng = server.world.rng(self._uid_stream)
         self._names = server.world.rng(f"kube-apiserver/{server.host.name}/names")
         self.client = EtcdClient(
             server.world,
@@ -269,6 +303,8 @@ class Runtime:
         #: the namespaces' cache and the key prefix of a namespace (``/registry/namespaces/``)
         self.namespace_cache: WatchCache = self.cacher.caches[ns_res.prefix]
         self.namespace_key_prefix = ns_res.prefix + "/"
+        #: The admission lister of requests without objects of their own (no state).
+        self._cache_lister = _AdmissionLister(self, None)
         self.admission: AdmissionChain = server.admission
         self.authorizer = RBACAuthorizer(_CachePolicyLister(self))
         self.compactor = Compactor(self.etcd, self.host, server.compaction_interval)
@@ -297,11 +333,15 @@ class Runtime:
 
     def lister(self, ctx: RequestContext) -> _AdmissionLister:
         """The admission plugins' lister for one request."""
-        return _AdmissionLister(self, ctx.data.get("lister_overrides"))
+        overrides = ctx.data.get("lister_overrides")
+        if not overrides:
+            return self._cache_lister  # nothing of the request's own: the shared one
+        return _AdmissionLister(self, overrides)
 
     def new_uid(self) -> str:
         """A fresh object UID (``FillObjectMetaSystemFields``)."""
-        return self.world.uid(self._uid_stream)
+        # self.world.uid(self._uid_stream), the stream looked up once
+        return uuid4_string(self._uid_rng.getrandbits(128))
 
     def generate_name(self, base: str) -> str:
         """``names.SimpleNameGenerator``: base (cut to 58 characters) + 5 random characters."""
@@ -359,10 +399,10 @@ class Runtime:
 
     def _on_cache_event(self, cache: WatchCache, ev: CacheEvent) -> None:
         if (
-            self.bootstrapped
+            cache.prefix == self._namespaces_prefix  # first: most events are of other kinds
+            and self.bootstrapped
             and self.server.service_account_controller
             and ev.type == "ADDED"
-            and cache.prefix == self._namespaces_prefix
         ):
             self._ensure_default_sa(str(ev.obj["metadata"]["name"]), ev.obj)
 
@@ -382,6 +422,30 @@ class Runtime:
             self._sa_pending.discard(namespace)
 
         self.server._loopback("POST", f"/api/v1/namespaces/{namespace}/serviceaccounts", body, done)
+
+
+class _Chain:
+    """The first stages of one request -- authentication, authorization, then dispatch to
+    its handler -- as methods of one small object (no closures built per request)."""
+
+    __slots__ = ("ctx", "rt", "server")
+
+    def __init__(self, server: KubeAPIServer, rt: Runtime, ctx: RequestContext) -> None:
+        self.server = server
+        self.rt = rt
+        self.ctx = ctx
+
+    def authenticate(self) -> UserInfo:
+        return self.server._authenticate(self.ctx)
+
+    def authorize(self, _user: UserInfo) -> None:
+        self.ctx.run("authorization", self.check, self.dispatch)
+
+    def check(self) -> bool:
+        return self.server._check_authorization(self.rt, self.ctx)
+
+    def dispatch(self, _ok: bool) -> None:
+        self.server._dispatch(self.rt, self.ctx)
 
 
 @dataclass
@@ -584,9 +648,8 @@ class KubeAPIServer:
         self.traces[ctx.audit_id] = ctx
         if len(self.traces) > self.trace_capacity:
             self.traces.popitem(last=False)
-        ctx.run(
-            "authentication", lambda: self._authenticate(ctx), lambda _u: self._authorize(rt, ctx)
-        )
+        chain = _Chain(self, rt, ctx)
+        ctx.run("authentication", chain.authenticate, chain.authorize)
 
     def _done(self, ctx: RequestContext) -> None:
         if not self.audit.enabled:
@@ -598,6 +661,7 @@ class KubeAPIServer:
         if ctx.response is not None and code >= 400 and isinstance(ctx.response.body, dict):
             message = str(ctx.response.body.get("message", ""))
         stage = ctx.decided_by or (ctx.stages[-1].name if ctx.stages else "")
+        query = ctx.request.query
         self.audit.add(
             AuditRecord(
                 audit_id=ctx.audit_id,
@@ -607,7 +671,7 @@ class KubeAPIServer:
                 verb=info.verb,
                 method=info.method,
                 path=info.path,
-                query=urlencode(sorted(ctx.request.query.items())),
+                query=urlencode(sorted(query.items())) if query else "",
                 api_group=info.api_group,
                 resource=info.resource,
                 subresource=info.subresource,
@@ -665,28 +729,26 @@ class KubeAPIServer:
         decision = rt.authorizer.authorize(attrs)
         return decision.allowed, decision.reason
 
-    def _authorize(self, rt: Runtime, ctx: RequestContext) -> None:
-        def check() -> bool:
-            user = ctx.user
-            if (
-                user is not None
-                and SYSTEM_PRIVILEGED_GROUP in user.groups
-                and type(self).authorize is KubeAPIServer.authorize
-                and "authorize" not in self.__dict__
-            ):
-                # what authorize() answers a system:masters user, without its attributes
-                ctx.decision = "allow"
-                return True
-            attrs = self._attributes(ctx)
-            allowed, reason = self.authorize(rt, attrs)
-            ctx.decision = "allow" if allowed else "forbid"
-            if reason:
-                ctx.annotations["authorization.k8s.io/reason"] = reason
-            if not allowed:
-                raise StatusError(forbidden_status(attrs, reason))
+    def _check_authorization(self, rt: Runtime, ctx: RequestContext) -> bool:
+        """The authorization stage: allowed, or a 403 raised."""
+        user = ctx.user
+        if (
+            user is not None
+            and SYSTEM_PRIVILEGED_GROUP in user.groups
+            and type(self).authorize is KubeAPIServer.authorize
+            and "authorize" not in self.__dict__
+        ):
+            # what authorize() answers a system:masters user, without its attributes
+            ctx.decision = "allow"
             return True
-
-        ctx.run("authorization", check, lambda _ok: self._dispatch(rt, ctx))
+        attrs = self._attributes(ctx)
+        allowed, reason = self.authorize(rt, attrs)
+        ctx.decision = "allow" if allowed else "forbid"
+        if reason:
+            ctx.annotations["authorization.k8s.io/reason"] = reason
+        if not allowed:
+            raise StatusError(forbidden_status(attrs, reason))
+        return True
 
     # -- dispatch --------------------------------------------------------------------------
 

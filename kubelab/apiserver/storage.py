@@ -113,24 +113,39 @@ _META_ORDER: Final = (
 )
 
 
+#: (drop_rv, *the keys of a metadata map) -> its keys in the stored order (_meta_keys): the
+#: objects of a kind share a few key sequences. Emptied when full.
+_META_KEYS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_META_KEYS_SIZE: Final = 1024
+
+
+def _meta_keys(keys: tuple[str, ...], drop_rv: bool) -> tuple[str, ...]:
+    """``keys`` of an ObjectMeta in Go's field order, the unknown ones after them as they
+    come; without ``resourceVersion`` when ``drop_rv``."""
+    order: list[str] = [k for k in _META_ORDER if k in keys]
+    known = set(order)
+    order += [k for k in keys if k not in known]
+    return tuple(k for k in order if not (drop_rv and k == "resourceVersion"))
+
+
 def _ordered(obj: Mapping[str, Any], drop_rv: bool) -> dict[str, Any]:
     meta = obj.get("metadata")
     out: dict[str, Any] = {}
     for k in _TOP_ORDER:
         if k in obj:
             out[k] = obj[k]
-    if isinstance(meta, Mapping):
-        m: dict[str, Any] = {}
-        for k in _META_ORDER:
-            if k in meta and not (drop_rv and k == "resourceVersion"):
-                m[k] = meta[k]
-        for k, v in meta.items():
-            if k not in m and not (drop_rv and k == "resourceVersion"):
-                m[k] = v
-        out["metadata"] = m
-    for k, v in obj.items():
-        if k not in out:
-            out[k] = v
+    if type(meta) is dict or isinstance(meta, Mapping):
+        sig = (drop_rv, *meta)
+        keys = _META_KEYS.get(sig)
+        if keys is None:
+            if len(_META_KEYS) >= _META_KEYS_SIZE:
+                _META_KEYS.clear()
+            keys = _META_KEYS[sig] = _meta_keys(sig[1:], drop_rv)
+        out["metadata"] = {k: meta[k] for k in keys}
+    if len(out) < len(obj):
+        for k, v in obj.items():
+            if k not in out:
+                out[k] = v
     return out
 
 
@@ -148,7 +163,7 @@ def _loads(value: bytes | str) -> Any:
 def decode_object(value: bytes | str, mod_revision: int) -> dict[str, Any]:
     """Decode a stored value and set ``metadata.resourceVersion`` to the key's mod_revision
     (etcd3 ``decode`` + ``APIObjectVersioner.UpdateObject``)."""
-    obj: dict[str, Any] = _loads(value)
+    obj: dict[str, Any] = codec.loads(value)
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         meta["resourceVersion"] = str(mod_revision)
@@ -355,10 +370,11 @@ class EtcdStore:
     # -- writes --------------------------------------------------------------------------------
 
     def _txn(
-        self, op: str, key: str, compare: dict[str, Any], success: dict[str, Any], done: Done
+        self, op: str, k: bytes, compare: dict[str, Any], success: dict[str, Any], done: Done
     ) -> None:
-        self._count(op)
-        k = key.encode()
+        # the compare of key ``k`` (its first field); self._count(op), inlined
+        calls = self.calls
+        calls[op] = calls.get(op, 0) + 1
 
         def answer(ok: bool, resp: Any) -> None:
             if not ok:
@@ -377,7 +393,7 @@ class EtcdStore:
             done(WriteResult(False, rev, current), None)
 
         body = {
-            "compare": [{"key": k, **compare}],
+            "compare": [compare],
             "success": [success],
             "failure": [{"request_range": _range_body(k, b"")}],
         }
@@ -386,26 +402,28 @@ class EtcdStore:
     def create(self, key: str, value: bytes, done: Done, *, lease: int = 0) -> None:
         """``Create``: put ``value`` only if the key does not exist (create_revision == 0).
         ``done(WriteResult)``: ``succeeded`` false means it exists (``current``)."""
-        put = {"request_put": {"key": key.encode(), "value": value, "lease": lease}}
-        self._txn(
-            "create", key, {"target": "CREATE", "result": "EQUAL", "create_revision": 0}, put, done
-        )
+        k = key.encode()
+        put = {"request_put": {"key": k, "value": value, "lease": lease}}
+        compare = {"key": k, "target": "CREATE", "result": "EQUAL", "create_revision": 0}
+        self._txn("create", k, compare, put, done)
 
     def update(
         self, key: str, value: bytes, mod_revision: int, done: Done, *, lease: int = 0
     ) -> None:
         """One ``GuaranteedUpdate`` attempt: put ``value`` if the key's mod_revision is still
         ``mod_revision``; otherwise ``current`` holds the newer pair."""
-        put = {"request_put": {"key": key.encode(), "value": value, "lease": lease}}
-        compare = {"target": "MOD", "result": "EQUAL", "mod_revision": mod_revision}
-        self._txn("update", key, compare, put, done)
+        k = key.encode()
+        put = {"request_put": {"key": k, "value": value, "lease": lease}}
+        compare = {"key": k, "target": "MOD", "result": "EQUAL", "mod_revision": mod_revision}
+        self._txn("update", k, compare, put, done)
 
     def delete(self, key: str, mod_revision: int, done: Done) -> None:
         """One ``conditionalDelete`` attempt: delete the key if its mod_revision is still
         ``mod_revision``."""
-        delete = {"request_delete_range": {"key": key.encode(), "range_end": b""}}
-        compare = {"target": "MOD", "result": "EQUAL", "mod_revision": mod_revision}
-        self._txn("delete", key, compare, delete, done)
+        k = key.encode()
+        delete = {"request_delete_range": {"key": k, "range_end": b""}}
+        compare = {"key": k, "target": "MOD", "result": "EQUAL", "mod_revision": mod_revision}
+        self._txn("delete", k, compare, delete, done)
 
     def lease_grant(self, ttl: int, done: Done) -> None:
         """Grant an etcd lease of ``ttl`` seconds: ``done(lease_id)``."""
@@ -539,11 +557,17 @@ class EtcdWatchStream(WatchHandle):
         events = resp.get("events") or []
         if not events:
             return
+        nxt = self.next_revision
         last = int(events[-1]["kv"]["mod_revision"])
-        if last < self.next_revision:
+        if last < nxt:
             return  # a replay of what this stream already delivered
-        fresh = [e for e in events if int(e["kv"]["mod_revision"]) >= self.next_revision]
-        if self.contiguous and int(fresh[0]["kv"]["mod_revision"]) > self.next_revision:
+        if len(events) == 1:
+            fresh = [events[0]]  # the one event is fresh (last >= nxt)
+            first = last
+        else:
+            fresh = [e for e in events if int(e["kv"]["mod_revision"]) >= nxt]
+            first = int(fresh[0]["kv"]["mod_revision"])
+        if self.contiguous and first > nxt:
             # Every revision holds at least one change, so a watch over the whole key space
             # sees every revision: a jump means responses were lost on the way. Open the
             # watch again from the first missing revision (etcd replays the history).

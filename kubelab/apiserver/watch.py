@@ -221,6 +221,9 @@ class WatchCache:
         self.namespaced = namespaced
         self.entries: dict[str, Entry] = {}
         self._keys: list[str] = []  # sorted
+        # namespace -> its slice of _keys (keys()), dropped whenever _keys changes; the lists
+        # are never changed in place
+        self._ns_keys: dict[str, list[str]] = {}
         self._events: list[CacheEvent] = []
         self._start = 0  # index of the oldest live event in _events
         self.capacity = LOWER_BOUND_CAPACITY
@@ -239,6 +242,7 @@ class WatchCache:
         """Start over from a list read at revision ``rv`` (``watchCache.Replace``)."""
         self.entries = {e.key: e for e in entries}
         self._keys = sorted(self.entries)
+        self._ns_keys = {}
         self._events = []
         self._start = 0
         self.list_rv = rv
@@ -253,11 +257,14 @@ class WatchCache:
     def put(self, key: str, raw: bytes, rv: int, now: float) -> CacheEvent:
         """A PUT from etcd: the object is new (``ADDED``) or changed (``MODIFIED``)."""
         old = self.entries.get(key)
-        ns = self.namespace_of(key)
+        # self.namespace_of(key), inlined (once per etcd event)
+        ns = key[len(self.prefix) :].partition("/")[0] if self.namespaced else ""
         entry = Entry(key, raw, rv, ns)
         self.entries[key] = entry
         if old is None:
             insort(self._keys, key)
+            if self._ns_keys:
+                self._ns_keys = {}
             ev = CacheEvent(ADDED, key, entry, None, rv, now, ns)
         else:
             ev = CacheEvent(MODIFIED, key, entry, old, rv, now, ns)
@@ -272,6 +279,8 @@ class WatchCache:
         i = bisect_left(self._keys, key)
         if i < len(self._keys) and self._keys[i] == key:
             del self._keys[i]
+            if self._ns_keys:
+                self._ns_keys = {}
         ev = CacheEvent(DELETED, key, old, old, rv, now, old.namespace)
         self._add_event(ev)
         return ev
@@ -305,10 +314,11 @@ class WatchCache:
                 self.capacity = new
 
     def _add_event(self, ev: CacheEvent) -> None:
-        self._resize(ev.time)
-        if self._size() >= self.capacity:
-            self._start += 1
-            self.evicted = True
+        if len(self._events) - self._start >= self.capacity:  # below it, _resize does nothing
+            self._resize(ev.time)
+            if self._size() >= self.capacity:
+                self._start += 1
+                self.evicted = True
         self._events.append(ev)
         if self._start > 4096 and self._start * 2 > len(self._events):
             del self._events[: self._start]
@@ -342,10 +352,13 @@ class WatchCache:
         """The cached keys in etcd order, all or those of one namespace."""
         if not namespace or not self._keys:
             return self._keys
-        lo_key = f"{self.prefix}{namespace}/"
-        lo = bisect_left(self._keys, lo_key)
-        hi = bisect_left(self._keys, lo_key[:-1] + "0")  # "/" + 1 == "0"
-        return self._keys[lo:hi]
+        got = self._ns_keys.get(namespace)
+        if got is None:
+            lo_key = f"{self.prefix}{namespace}/"
+            lo = bisect_left(self._keys, lo_key)
+            hi = bisect_left(self._keys, lo_key[:-1] + "0")  # "/" + 1 == "0"
+            got = self._ns_keys[namespace] = self._keys[lo:hi]
+        return got
 
     def iter_entries(self, namespace: str | None = None) -> Iterator[Entry]:
         """The cached entries in key order (of one namespace, or all)."""
@@ -548,12 +561,14 @@ class Cacher:
             else:
                 ce = cache.delete(key, rev, now)
             if ce is not None:
-                self._dispatch(cache, ce)
+                if cache.watchers:  # _dispatch sends nothing without them
+                    self._dispatch(cache, ce)
                 if self.on_event is not None:
                     self.on_event(cache, ce)
         if last > self.rv:
             self.rv = last
-        self._fire_waiters()
+        if self._waiters:
+            self._fire_waiters()
 
     # -- waiting for freshness ----------------------------------------------------------------
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from heapq import heappush
+from typing import TYPE_CHECKING, Any, Final
 
 import simpy
+from simpy.events import NORMAL
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubelab.sim.world import World
@@ -41,7 +43,7 @@ class Link:
     reorder: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Envelope:
     """A message in flight: who sent it, to whom, which port, the payload and when."""
 
@@ -50,6 +52,44 @@ class Envelope:
     port: str
     payload: Any
     sent_at: float
+
+    def __init__(self, src: str, dst: str, port: str, payload: Any, sent_at: float) -> None:
+        # one per message: the fields' slots are set directly, as the frozen dataclass's own
+        # __init__ does through object.__setattr__ (slower)
+        _set_src(self, src)
+        _set_dst(self, dst)
+        _set_port(self, port)
+        _set_payload(self, payload)
+        _set_sent_at(self, sent_at)
+
+
+_set_src: Final = Envelope.__dict__["src"].__set__
+_set_dst: Final = Envelope.__dict__["dst"].__set__
+_set_port: Final = Envelope.__dict__["port"].__set__
+_set_payload: Final = Envelope.__dict__["payload"].__set__
+_set_sent_at: Final = Envelope.__dict__["sent_at"].__set__
+
+
+class _Delivery(simpy.Event):
+    """A message arriving: what ``simpy.Timeout(env, delay)`` with one callback puts on
+    SimPy's event queue (the same entry: due time, priority, event id), without the
+    Timeout's own bookkeeping. ``Environment.step`` reads ``callbacks`` and ``_ok``."""
+
+    __slots__ = ("callbacks", "envelope", "network")
+    _ok = True
+    _value = None
+
+    def __init__(self, network: Network, envelope: Envelope) -> None:
+        self.callbacks = _DELIVER  # type: ignore[assignment]
+        self.network = network
+        self.envelope = envelope
+
+
+def _deliver(ev: _Delivery) -> None:
+    ev.network._deliver(ev.envelope)
+
+
+_DELIVER: Final = (_deliver,)
 
 
 class Network:
@@ -180,7 +220,7 @@ class Network:
             return
         copies = 2 if link.duplicate and rng.random() < link.duplicate else 1
         sim = self._env
-        now = sim.now
+        now = sim._now  # sim.now
         fifo = not link.reorder and src != dst
         for _ in range(copies):
             delay = link.latency
@@ -195,8 +235,10 @@ class Network:
             env = Envelope(src, dst, port, payload, now)
             if self.trace_messages:
                 self._world.log(src, "network", "send", dst=dst, port=port)
-            ev = simpy.Timeout(sim, delay)
-            ev.callbacks.append(lambda _e, env=env: self._deliver(env))  # type: ignore[misc]
+            # simpy.Timeout(sim, delay) calling self._deliver(env), pushed directly
+            if delay < 0:
+                raise ValueError(f"Negative delay {delay}")
+            heappush(sim._queue, (sim._now + delay, NORMAL, next(sim._eid), _Delivery(self, env)))
 
     def _deliver(self, env: Envelope) -> None:
         if self._cuts and (env.src, env.dst) in self._cuts:
@@ -206,7 +248,7 @@ class Network:
         if host is None:
             self._drop(env.src, env.dst, env.port, "no such host")
             return
-        handler = host.handler(env.port) if host.up else None
+        handler = host._handlers.get(env.port) if host.up else None  # host.handler(port)
         if handler is None:
             self._drop(env.src, env.dst, env.port, "down" if not host.up else "no listener")
             return

@@ -97,17 +97,26 @@ class Resource:
     storage_kind: str = ""
     allow_create_on_update: bool = False
 
-    @property
+    # What is read from ``info`` is kept once read (several times per request); assigning
+    # ``info`` forgets it (__setattr__).
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "info":
+            for derived in _FROM_INFO:
+                self.__dict__.pop(derived, None)
+
+    @functools.cached_property
     def name(self) -> str:
         """The plural resource name."""
         return self.info.resource
 
-    @property
+    @functools.cached_property
     def group(self) -> str:
         """The API group (``""`` for core)."""
         return self.info.group
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
         """The kind."""
         return self.info.kind
@@ -117,12 +126,12 @@ class Resource:
         """``v1`` or ``group/version``."""
         return self.info.api_version
 
-    @property
+    @functools.cached_property
     def namespaced(self) -> bool:
         """Whether objects live in namespaces."""
         return self.info.namespaced
 
-    @property
+    @functools.cached_property
     def prefix(self) -> str:
         """The etcd key prefix (``/registry/pods``)."""
         return self.info.etcd_prefix
@@ -166,6 +175,10 @@ class Resource:
             e["verbs"] = list(sub.verbs)
             out.append(e)
         return out
+
+
+#: The attributes of a Resource worked out from its ``info``.
+_FROM_INFO: Final = ("name", "group", "kind", "api_version", "namespaced", "prefix", "qualified")
 
 
 # -------------------------------------------------------------------------- Event conversion

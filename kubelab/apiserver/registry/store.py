@@ -95,6 +95,7 @@ from kubelab.apiserver.storage import (
     INCONSISTENT_CONTINUE,
     LIST_EXPIRED,
     ContinueError,
+    Done,
     KeyValue,
     ListResult,
     WriteResult,
@@ -445,7 +446,8 @@ class RESTStore:
         return self.res.key(name, namespace)
 
     def _served(self, obj: Obj) -> Obj:
-        return self.res.to_served(obj)
+        to_served = self.res.to_served
+        return obj if to_served is identity else to_served(obj)
 
     def _not_found(self, name: str) -> StatusError:
         return errors.not_found(self.res.name, name, self.res.group)
@@ -468,18 +470,21 @@ class RESTStore:
         subresource: str = "",
         kind: str | None = None,
     ) -> AdmissionRequest:
+        res = self.res
+        # positional (several times cheaper than by keyword, once per write): operation,
+        # kind, resource, namespace, name, object, old_object, subresource, group, user, dry_run
         return AdmissionRequest(
-            operation=op,
-            kind=kind or self.res.kind,
-            resource=self.res.name,
-            namespace=namespace if self.res.namespaced else "",
-            name=name,
-            object=obj,
-            old_object=old,
-            subresource=subresource,
-            group=self.res.group,
-            user=self._admission_user(ctx),
-            dry_run=bool(ctx.data.get("dry_run")),
+            op,
+            kind or res.kind,
+            res.name,
+            namespace if res.namespaced else "",
+            name,
+            obj,
+            old,
+            subresource,
+            res.group,
+            self._admission_user(ctx),
+            bool(ctx.data.get("dry_run")),
         )
 
     def _mutate(self, ctx: RequestContext, req: AdmissionRequest) -> Obj | None:
@@ -535,9 +540,9 @@ class RESTStore:
         patch: bool = False,
     ) -> Obj:
         """Decode a request body into an object of this resource (defaults applied)."""
-        kind = kind or self.res.kind
-        api_version = api_version or self.res.api_version
-        version = api_version.rpartition("/")[2]
+        res = self.res
+        kind = kind or res.kind
+        api_version = api_version or res.api_version
         if not isinstance(body, dict):
             raise errors.bad_request(
                 f"the object provided is unrecognized (must be of type {kind}): "
@@ -552,6 +557,7 @@ class RESTStore:
                 f"API version ({api_version})"
             )
         if body_kind != kind:
+            version = api_version.rpartition("/")[2]
             raise errors.bad_request(
                 f"{body_kind} in version {go_quote(version)} cannot be handled as a {kind}: "
                 f"converting (v1.{body_kind}) to ({api_version.rpartition('/')[0] or 'core'}"
@@ -559,12 +565,14 @@ class RESTStore:
             )
         problems = decode_errors(body, api_version, kind)
         if problems.type_error is not None:
+            version = api_version.rpartition("/")[2]
             prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: "
             raise errors.bad_request(prefix + problems.type_error)
         mode = ctx.data.get("field_validation", "Warn")
         if problems.unknown and mode != "Ignore":
             texts = [f"unknown field {go_quote(p)}" for p in problems.unknown]
             if mode == "Strict":
+                version = api_version.rpartition("/")[2]
                 prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: "
                 msg = "strict decoding error: " + ", ".join(texts)
                 raise errors.bad_request(msg if patch else prefix + msg)
@@ -581,8 +589,9 @@ class RESTStore:
         out = apply_defaults(obj)
         if problems.unknown:
             prune_unknown(out, api_version, kind)
-        if kind == self.res.kind and api_version == self.res.api_version:
-            out = self.res.to_storage(out)
+        to_storage = res.to_storage
+        if to_storage is not identity and kind == res.kind and api_version == res.api_version:
+            out = to_storage(out)
         return out
 
     def _validate(
@@ -643,88 +652,8 @@ class RESTStore:
 
     def create(self, ctx: RequestContext, namespace: str, body: Any) -> None:
         """POST to the collection."""
-        state: dict[str, Any] = {}
-
-        def decode() -> Obj:
-            obj = self._decode(ctx, body)
-            meta = _meta(obj)
-            rv = meta.get("resourceVersion")
-            if rv not in (None, "", "0"):
-                # etcd3 store.Create: a plain error, answered 500
-                raise unknown_error("resourceVersion should not be set on objects to be created")
-            self._ensure_request_namespace(obj, namespace)
-            state["name"] = str(meta.get("name") or meta.get("generateName") or "")
-            return obj
-
-        def mutating(obj: Obj) -> None:
-            def go() -> None:
-                req = self._admission_request(
-                    ctx, CREATE, obj, None, namespace, str(_rmeta(obj).get("name") or "")
-                )
-                state["req"] = req
-                ctx.run("mutating admission", lambda: self._mutate(ctx, req), validation)
-
-            self._ensure_namespace(ctx, namespace, go)
-
-        def validation(obj: Obj) -> None:
-            def check() -> Obj:
-                meta = _meta(obj)
-                # store.go Create: FillObjectMetaSystemFields, then the generated name
-                meta["creationTimestamp"] = self.rt.world.timestamp()
-                meta["uid"] = self.rt.new_uid()
-                meta.pop("deletionTimestamp", None)
-                meta.pop("deletionGracePeriodSeconds", None)
-                meta.pop("resourceVersion", None)
-                if meta.get("generateName") and not meta.get("name"):
-                    meta["name"] = self.rt.generate_name(str(meta["generateName"]))
-                    state["generated"] = True
-                ctx.object_name = str(meta.get("name") or "")
-                self._ensure_request_namespace(obj, namespace)
-                new = self.strategy.prepare_for_create(obj)
-                self._validate(ctx, new, None)
-                return new
-
-            ctx.run("validation", check, validating)
-
-        def validating(obj: Obj) -> None:
-            req: AdmissionRequest = state["req"]
-            req.object = obj
-            req.name = str(_meta(obj).get("name") or "")
-
-            def check() -> Obj:
-                self._validate_admission(ctx, req)
-                return obj
-
-            ctx.run("validating admission", check, write)
-
-        def write(obj: Obj) -> None:
-            name = str(_meta(obj)["name"])
-            key = self.key(name, namespace)
-            if ctx.data.get("dry_run"):
-
-                def exists(res: Any) -> None:
-                    if res[0] is not None:
-                        raise errors.already_exists(self.res.name, name, self.res.group)
-                    ctx.finish(201, self._served(obj))
-
-                ctx.storage(f"get {key} (dry run)", lambda d: self.rt.etcd.get(key, d), exists)
-                return
-            data = encode_object(obj)
-
-            def done(res: WriteResult) -> None:
-                if not res.succeeded:
-                    raise self._create_conflict(name, res.current, bool(state.get("generated")))
-                _meta(obj)["resourceVersion"] = str(res.revision)
-                ctx.finish(201, self._served(obj))
-
-            ctx.storage(
-                f"txn create {key}",
-                lambda d: self.rt.etcd.create(key, data, d),
-                done,
-                _timeout_or_unknown,
-            )
-
-        ctx.run("decode", decode, mutating)
+        op = _Create(self, ctx, namespace, body)
+        ctx.run("decode", op.decode, op.mutating)
 
     def _create_conflict(self, name: str, current: KeyValue | None, generated: bool) -> StatusError:
         err = errors.already_exists(self.res.name, name, self.res.group)
@@ -750,7 +679,9 @@ class RESTStore:
 
     def _ensure_request_namespace(self, obj: Obj, namespace: str) -> None:
         # rest.EnsureObjectNamespaceMatchesRequestNamespace
-        meta = _meta(obj)
+        meta = obj.get("metadata")
+        if type(meta) is not dict:  # _meta(obj), inlined: twice per create
+            meta = _meta(obj)
         have = str(meta.get("namespace") or "")
         want = namespace if self.res.namespaced else ""
         if have == want:
@@ -2122,3 +2053,131 @@ def _should_foreground(finalizers: list[str], opts: DeleteOptions) -> bool:
         if f == FINALIZER_ORPHAN:
             return False
     return False
+
+
+class _Create:
+    """One create on its way through the stages (``RESTStore.create``): decode, mutating
+    admission, validation, validating admission, the etcd transaction. Each step is a
+    method (no closures built per request); the object travels from stage to stage as the
+    argument the previous stage returned."""
+
+    __slots__ = (
+        "body",
+        "ctx",
+        "data",
+        "generated",
+        "key",
+        "name",
+        "namespace",
+        "obj",
+        "req",
+        "store",
+    )
+
+    def __init__(self, store: RESTStore, ctx: RequestContext, namespace: str, body: Any) -> None:
+        self.store = store
+        self.ctx = ctx
+        self.namespace = namespace
+        self.body = body
+        self.generated = False
+        self.obj: Obj = {}
+        self.req: AdmissionRequest | None = None
+        self.name = ""
+        self.key = ""
+        self.data = b""
+
+    def decode(self) -> Obj:
+        store = self.store
+        obj = store._decode(self.ctx, self.body)
+        meta = obj.get("metadata")
+        if type(meta) is not dict:  # _meta(obj), inlined on the way of every create
+            meta = _meta(obj)
+        rv = meta.get("resourceVersion")
+        if rv not in (None, "", "0"):
+            # etcd3 store.Create: a plain error, answered 500
+            raise unknown_error("resourceVersion should not be set on objects to be created")
+        store._ensure_request_namespace(obj, self.namespace)
+        return obj
+
+    def mutating(self, obj: Obj) -> None:
+        self.obj = obj
+        self.store._ensure_namespace(self.ctx, self.namespace, self.admit)
+
+    def admit(self) -> None:
+        obj = self.obj
+        self.req = self.store._admission_request(
+            self.ctx, CREATE, obj, None, self.namespace, str(_rmeta(obj).get("name") or "")
+        )
+        self.ctx.run("mutating admission", self.mutate, self.validation)
+
+    def mutate(self) -> Obj | None:
+        assert self.req is not None
+        return self.store._mutate(self.ctx, self.req)
+
+    def validation(self, obj: Obj) -> None:
+        self.obj = obj
+        self.ctx.run("validation", self.validate, self.validating)
+
+    def validate(self) -> Obj:
+        store, ctx, obj = self.store, self.ctx, self.obj
+        rt = store.rt
+        meta = obj.get("metadata")
+        if type(meta) is not dict:
+            meta = _meta(obj)
+        # store.go Create: FillObjectMetaSystemFields, then the generated name
+        meta["creationTimestamp"] = rt.world.timestamp()
+        meta["uid"] = rt.new_uid()
+        meta.pop("deletionTimestamp", None)
+        meta.pop("deletionGracePeriodSeconds", None)
+        meta.pop("resourceVersion", None)
+        if meta.get("generateName") and not meta.get("name"):
+            meta["name"] = rt.generate_name(str(meta["generateName"]))
+            self.generated = True
+        ctx.object_name = str(meta.get("name") or "")
+        store._ensure_request_namespace(obj, self.namespace)
+        new = store.strategy.prepare_for_create(obj)
+        store._validate(ctx, new, None)
+        return new
+
+    def validating(self, obj: Obj) -> None:
+        req = self.req
+        assert req is not None
+        req.object = obj
+        req.name = str(_meta(obj).get("name") or "")
+        self.obj = obj
+        self.ctx.run("validating admission", self.admit_validate, self.write)
+
+    def admit_validate(self) -> Obj:
+        assert self.req is not None
+        self.store._validate_admission(self.ctx, self.req)
+        return self.obj
+
+    def write(self, obj: Obj) -> None:
+        store, ctx = self.store, self.ctx
+        self.obj = obj
+        name = self.name = str(_meta(obj)["name"])
+        key = self.key = store.key(name, self.namespace)
+        if ctx.data.get("dry_run"):
+            ctx.storage(f"get {key} (dry run)", self.etcd_get, self.exists)
+            return
+        self.data = encode_object(obj)
+        ctx.storage(f"txn create {key}", self.etcd_create, self.written, _timeout_or_unknown)
+
+    def etcd_get(self, done: Done) -> None:
+        self.store.rt.etcd.get(self.key, done)
+
+    def exists(self, res: Any) -> None:
+        store = self.store
+        if res[0] is not None:
+            raise errors.already_exists(store.res.name, self.name, store.res.group)
+        self.ctx.finish(201, store._served(self.obj))
+
+    def etcd_create(self, done: Done) -> None:
+        self.store.rt.etcd.create(self.key, self.data, done)
+
+    def written(self, res: WriteResult) -> None:
+        store, obj = self.store, self.obj
+        if not res.succeeded:
+            raise store._create_conflict(self.name, res.current, self.generated)
+        _meta(obj)["resourceVersion"] = str(res.revision)
+        self.ctx.finish(201, store._served(obj))
