@@ -123,8 +123,9 @@ Obj = dict[str, Any]
 class KubectlResult(str):
     """What a kubectl run printed: :attr:`stdout`, :attr:`stderr` and :attr:`exit_code`.
 
-    It *is* a string -- stdout followed by stderr, what a terminal shows -- so a notebook cell
-    shows the output as plain text, ``json.loads(c.kubectl("get pod web -o json"))`` works, and
+    It *is* a string -- what a terminal shows: both streams in the order kubectl wrote them
+    (``shown``; stdout followed by stderr when not given) -- so a notebook cell shows the output
+    as plain text, ``json.loads(c.kubectl("get pod web -o json"))`` works, and
     ``"web" in c.kubectl("get pods")`` reads naturally.
     """
 
@@ -132,8 +133,10 @@ class KubectlResult(str):
     stderr: str
     exit_code: int
 
-    def __new__(cls, stdout: str = "", stderr: str = "", exit_code: int = 0) -> KubectlResult:
-        obj = super().__new__(cls, stdout + stderr)
+    def __new__(
+        cls, stdout: str = "", stderr: str = "", exit_code: int = 0, shown: str | None = None
+    ) -> KubectlResult:
+        obj = super().__new__(cls, stdout + stderr if shown is None else shown)
         obj.stdout = stdout
         obj.stderr = stderr
         obj.exit_code = exit_code
@@ -167,25 +170,30 @@ class _Fail(Exception):
 class _Out:
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
+    #: Both streams, in the order written: what a terminal shows.
+    both: list[str] = field(default_factory=list)
     code: int = 0
 
     def print(self, text: str) -> None:
         if text:
             self.out.append(text)
+            self.both.append(text)
 
     def error(self, text: str, code: int = 1) -> None:
-        self.err.append(text if text.endswith("\n") else text + "\n")
+        self.warn(text)
         self.code = code
 
     def warn(self, text: str) -> None:
-        self.err.append(text if text.endswith("\n") else text + "\n")
+        line = text if text.endswith("\n") else text + "\n"
+        self.err.append(line)
+        self.both.append(line)
 
     @property
     def printed(self) -> bool:
         return any(self.out)
 
     def result(self) -> KubectlResult:
-        return KubectlResult("".join(self.out), "".join(self.err), self.code)
+        return KubectlResult("".join(self.out), "".join(self.err), self.code, "".join(self.both))
 
 
 def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -149,6 +149,8 @@ def test_delete_waits_for_a_pod_no_kubelet_will_stop(c: Cluster) -> None:
         "Warning: Immediate deletion does not wait for confirmation that the running resource "
         "has been terminated. The resource may continue to run on the cluster indefinitely.\n"
     )
+    # delete.go warns before it deletes: a terminal shows the warning first
+    assert str(out) == out.stderr + out.stdout
     assert _last(c, "delete", "pods").request.body == {
         "propagationPolicy": "Background",
         "gracePeriodSeconds": 0,
