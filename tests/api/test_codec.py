@@ -34,6 +34,13 @@ def test_what_orjson_refuses_goes_through_the_standard_library() -> None:
     assert math.isnan(codec.loads(b"[NaN]")[0])
 
 
+def test_integers_at_the_64_bit_edges_stay_exact() -> None:
+    for n in (-(2**63), -(2**63) - 1, 2**64 - 1, 2**64, -(10**30), 10**30):
+        data = json.dumps({"n": n, "s": "x"}).encode()
+        value = codec.loads(data)["n"]
+        assert value == n and type(value) is int
+
+
 def test_values_json_cannot_encode_are_refused() -> None:
     @dataclasses.dataclass
     class Point:
