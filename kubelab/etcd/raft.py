@@ -585,6 +585,39 @@ class RawNode:
             or log.committed != prev_hard.commit
         )
 
+    def take_messages(self) -> list[Message] | None:
+        """``ready()`` followed at once by ``advance()`` when the only pending work is
+        messages to send (no entries, commit, snapshot, state change or read state; nothing
+        held until persisted): those messages, taken. None otherwise (nothing is changed).
+
+        The heartbeats and their answers of an idle cluster take this path, without a
+        Ready. Call it after :meth:`has_ready` (which flushes a pending broadcast)."""
+        if self._ready_pending or self._bcast_pending or self._msgs_after_append:
+            return None
+        msgs = self._msgs
+        if not msgs or self._read_states:
+            return None
+        log = self._log
+        last = log.dummy_index + len(log.ents)
+        if log.unstable_from <= last or log.pending_snapshot is not None:
+            return None
+        if log.committed > log.applying or log.applying > log.applied:
+            return None
+        prev_soft, prev_hard = self._prev_soft, self._prev_hard
+        if (
+            self.lead != prev_soft.lead
+            or self.state is not prev_soft.raft_state
+            or self.term != prev_hard.term
+            or self.vote != prev_hard.vote
+            or log.committed != prev_hard.commit
+        ):
+            return None
+        # what ready() and advance() would leave behind
+        self._msgs = []
+        log.unstable_from = last + 1
+        self._applying_on_advance = log.applying
+        return msgs
+
     def ready(self) -> Ready:
         """Collect the pending work (rawnode.go ``readyWithoutAccept`` + ``acceptReady``).
 

@@ -671,6 +671,18 @@ class _Server:
                 self._flush_proposals()
             if not raw.has_ready():
                 return
+            msgs = raw.take_messages()
+            if msgs is not None:
+                # a Ready holding only messages (heartbeats and their answers): send them,
+                # then what _finish does after advance
+                self._send_all(msgs)
+                if self.stopped:
+                    return
+                if self.applied - self.snapshot_index > self.m.snapshot_count:
+                    self._take_snapshot()
+                if self._apply_waits:
+                    self._serve_reads()
+                continue
             rd = raw.ready()
             if rd.soft_state is not None:
                 self._on_soft_state(rd.soft_state)
