@@ -356,9 +356,21 @@ class RequestContext:
         cost = self._stage_seconds.get("response")
         if cost is None:
             cost = self._costs.seconds("response")
-        now = float(self.env._now)
+        env = self.env
+        now = float(env._now)
         self.stages.append(StageRecord("response", now, now + cost, "ok", str(code)))
-        self._after(cost, self._send, code, body)
+        if cost > 0:  # self._after(cost, self._send, code, body), inlined: once per request
+            heappush(
+                env._queue,
+                (
+                    env._now + cost,
+                    NORMAL,
+                    next(env._eid),
+                    _StageEnd(self, self._send, (code, body)),
+                ),
+            )
+        else:
+            self._send(code, body)
 
     def fail(self, err: StatusError, stage: str) -> None:
         """End the request with ``err``, decided by ``stage``."""

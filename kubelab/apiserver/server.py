@@ -258,6 +258,28 @@ class _AdmissionLister:
             return []
         return [entries[k].obj for k in cache.keys(namespace if namespaced else None)]
 
+    def get(self, resource: str, namespace: str, name: str) -> Mapping[str, Any] | None:
+        # one dict lookup where list() + a scan by name would build the namespace's list:
+        # the entry under the key list() reads, if it holds an object called ``name``
+        found = self.rt.cache_by_plural.get(resource)
+        if found is None:
+            return None
+        cache, namespaced = found
+        if namespaced and not namespace:  # list() reads every namespace then
+            for obj in self.list(resource, namespace):
+                meta = obj.get("metadata")
+                if isinstance(meta, Mapping) and meta.get("name") == name:
+                    return obj
+            return None
+        e = cache.entries.get(
+            f"{cache.prefix}{namespace}/{name}" if namespaced else cache.prefix + name
+        )
+        if e is None:
+            return None
+        obj = e.obj
+        meta = obj.get("metadata")
+        return obj if isinstance(meta, Mapping) and meta.get("name") == name else None
+
 
 class Runtime:
     """Everything one boot of a :class:`KubeAPIServer` holds in memory (lost in a crash)."""

@@ -543,7 +543,7 @@ class Cacher:
         return cache
 
     def _on_events(self, events: list[dict[str, Any]], last: int) -> None:
-        now = self.world.now
+        now = float(self.world.env._now)  # self.world.now, without its property
         for ev in events:
             kv = ev["kv"]
             raw_key = kv["key"]

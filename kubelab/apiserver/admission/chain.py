@@ -151,6 +151,13 @@ class AdmissionResult:
         return self
 
 
+def _base_handles(plugin: Plugin) -> bool:
+    """Whether ``plugin.handles`` is ``Plugin.handles`` (``operation in plugin.operations``)."""
+    return type(plugin).handles is Plugin.handles and "handles" not in getattr(
+        plugin, "__dict__", {}
+    )
+
+
 class AdmissionChain:
     """An ordered set of admission plugins (``admission.chainAdmissionHandler``)."""
 
@@ -159,20 +166,25 @@ class AdmissionChain:
         # the plugins as last seen, and which of them have a mutating / validating phase,
         # each with the trail step it leaves when it admits the request
         self._seen: list[Plugin] = []
-        self._mutating: list[tuple[Plugin, Step]] = []
-        self._validating: list[tuple[Plugin, Step]] = []
+        self._mutating: list[tuple[Plugin, Step, bool]] = []
+        self._validating: list[tuple[Plugin, Step, bool]] = []
 
-    def _phase_plugins(self, mutating: bool) -> list[tuple[Plugin, Step]]:
-        """The plugins with a mutating (or validating) phase, in order, with their step;
-        worked out again whenever ``plugins`` changed."""
+    def _phase_plugins(self, mutating: bool) -> list[tuple[Plugin, Step, bool]]:
+        """The plugins with a mutating (or validating) phase, in order, with their step and
+        whether they keep the base ``handles`` (then the chain tests ``operations`` itself,
+        a call less per plugin and request); worked out again whenever ``plugins`` changed."""
         plugins, seen = self.plugins, self._seen
         if len(plugins) != len(seen) or not all(map(operator.is_, plugins, seen)):
             self._seen = list(self.plugins)
             self._mutating = [
-                (p, _step(p.name, MUTATING, True)) for p in self._seen if p.is_mutating
+                (p, _step(p.name, MUTATING, True), _base_handles(p))
+                for p in self._seen
+                if p.is_mutating
             ]
             self._validating = [
-                (p, _step(p.name, VALIDATING, True)) for p in self._seen if p.is_validating
+                (p, _step(p.name, VALIDATING, True), _base_handles(p))
+                for p in self._seen
+                if p.is_validating
             ]
         return self._mutating if mutating else self._validating
 
@@ -188,8 +200,8 @@ class AdmissionChain:
         result = result or AdmissionResult(True, req.object)
         op = req.operation
         trail = result.trail
-        for plugin, step in self._phase_plugins(True):
-            if not plugin.handles(op):
+        for plugin, step, base_handles in self._phase_plugins(True):
+            if not (op in plugin.operations if base_handles else plugin.handles(op)):
                 continue
             try:
                 outcome = plugin.mutate(req, lister)
@@ -212,8 +224,8 @@ class AdmissionChain:
             return result
         op = req.operation
         trail = result.trail
-        for plugin, step in self._phase_plugins(False):
-            if not plugin.handles(op):
+        for plugin, step, base_handles in self._phase_plugins(False):
+            if not (op in plugin.operations if base_handles else plugin.handles(op)):
                 continue
             try:
                 outcome = plugin.validate(req, lister)

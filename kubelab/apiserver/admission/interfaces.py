@@ -77,12 +77,19 @@ def resource_for(obj: Mapping[str, Any]) -> tuple[str, str, bool]:
     return info.resource, info.group, info.namespaced
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class UserInfo:
     """The authenticated user (``user.Info``): name and groups."""
 
     name: str
     groups: tuple[str, ...] = ()
+
+    # built for every write: the __init__ a frozen dataclass generates sets each field
+    # through object.__setattr__ (twice as slow); this one stores the same fields
+    def __init__(self, name: str, groups: tuple[str, ...] = ()) -> None:
+        d = self.__dict__
+        d["name"] = name
+        d["groups"] = groups
 
 
 @dataclass
@@ -174,6 +181,12 @@ class Lister(Protocol):
         ``resourcequotas``, ``serviceaccounts``) in ``namespace``, sorted by name."""
         ...
 
+    def get(self, resource: str, namespace: str, name: str) -> Mapping[str, Any] | None:
+        """The object of ``resource`` (plural) called ``name`` in ``namespace`` (``""`` for
+        a cluster-scoped resource), or ``None``: the one :meth:`list` would hold under that
+        name."""
+        ...
+
 
 class MemoryLister:
     """A :class:`Lister` over a set of object dicts kept in memory.
@@ -207,6 +220,10 @@ class MemoryLister:
         """Objects of ``resource`` in ``namespace``, sorted by name."""
         keys = sorted(k for k in self._objects if k[0] == resource and k[1] == namespace)
         return [self._objects[k] for k in keys]
+
+    def get(self, resource: str, namespace: str, name: str) -> Mapping[str, Any] | None:
+        """The object of ``resource`` called ``name`` in ``namespace``, or ``None``."""
+        return self._objects.get((resource, namespace, name))
 
 
 @dataclass

@@ -71,7 +71,16 @@ def generate_name(base: str, rng: random.Random) -> str:
     """``SimpleNameGenerator.GenerateName``: ``base`` plus five random characters."""
     if len(base) > _MAX_GENERATED_NAME_LENGTH:
         base = base[:_MAX_GENERATED_NAME_LENGTH]
-    return base + "".join([rng.choice(_ALPHANUMS) for _ in range(_RANDOM_LENGTH)])
+    # _RANDOM_LENGTH (5) draws, in order, written out: once per pod create
+    choice, alphabet = rng.choice, _ALPHANUMS
+    return (
+        base
+        + choice(alphabet)
+        + choice(alphabet)
+        + choice(alphabet)
+        + choice(alphabet)
+        + choice(alphabet)
+    )
 
 
 def token_volume_source() -> dict[str, Any]:
@@ -167,6 +176,9 @@ class ServiceAccount(Plugin):
         )
 
     def _get_service_account(self, lister: Lister, namespace: str, name: str) -> Mapping[str, Any]:
+        found = lister.get("serviceaccounts", namespace, name)
+        if found is not None:
+            return found
         for sa in lister.list("serviceaccounts", namespace):
             meta = sa.get("metadata")
             if _is_mapping(meta) and meta.get("name") == name:

@@ -443,7 +443,10 @@ class RESTStore:
 
     def key(self, name: str, namespace: str) -> str:
         """The etcd key of ``name``."""
-        return self.res.key(name, namespace)
+        res = self.res
+        if namespace and res.namespaced:  # Resource.key -> KindInfo.etcd_key, inlined
+            return f"{res.prefix}/{namespace}/{name}"
+        return res.key(name, namespace)
 
     def _served(self, obj: Obj) -> Obj:
         to_served = self.res.to_served
@@ -471,6 +474,8 @@ class RESTStore:
         kind: str | None = None,
     ) -> AdmissionRequest:
         res = self.res
+        u = ctx.user  # self._admission_user(ctx), inlined (once per write)
+        user = AdmissionUser(u.name, tuple(u.groups)) if u is not None else AdmissionUser("")
         # positional (several times cheaper than by keyword, once per write): operation,
         # kind, resource, namespace, name, object, old_object, subresource, group, user, dry_run
         return AdmissionRequest(
@@ -483,7 +488,7 @@ class RESTStore:
             old,
             subresource,
             res.group,
-            self._admission_user(ctx),
+            user,
             bool(ctx.data.get("dry_run")),
         )
 
@@ -577,9 +582,18 @@ class RESTStore:
                 msg = "strict decoding error: " + ", ".join(texts)
                 raise errors.bad_request(msg if patch else prefix + msg)
             ctx.warnings += texts
-        obj: Obj = dict(body)
-        obj["kind"] = kind
-        obj["apiVersion"] = api_version
+        if (
+            body.get("kind") == kind
+            and body.get("apiVersion") == api_version
+            and (kind != "Secret" or res.group)
+        ):
+            # kind and apiVersion already as set below, nothing to convert: apply_defaults
+            # copies the body (without changing it), no copy of our own needed
+            obj: Obj = body
+        else:
+            obj = dict(body)
+            obj["kind"] = kind
+            obj["apiVersion"] = api_version
         if kind == "Secret" and not self.res.group and isinstance(obj.get("stringData"), dict):
             # core/v1 conversion: stringData overwrites data, base64-encoded, and is dropped
             data = dict(obj.get("data") or {})
@@ -635,8 +649,9 @@ class RESTStore:
         if not self.res.namespaced or not namespace:
             then()
             return
-        if self.rt.namespace_cached(namespace):
-            then()
+        rt = self.rt
+        if rt.namespace_key_prefix + namespace in rt.namespace_cache.entries:
+            then()  # rt.namespace_cached(namespace), inlined (every create in a namespace)
             return
         ns_key = self.rt.resource("", "namespaces").key(namespace)
 
@@ -2105,8 +2120,11 @@ class _Create:
 
     def admit(self) -> None:
         obj = self.obj
+        meta = obj.get("metadata")
+        if not isinstance(meta, Mapping):  # _rmeta(obj), inlined
+            meta = {}
         self.req = self.store._admission_request(
-            self.ctx, CREATE, obj, None, self.namespace, str(_rmeta(obj).get("name") or "")
+            self.ctx, CREATE, obj, None, self.namespace, str(meta.get("name") or "")
         )
         self.ctx.run("mutating admission", self.mutate, self.validation)
 
@@ -2143,7 +2161,10 @@ class _Create:
         req = self.req
         assert req is not None
         req.object = obj
-        req.name = str(_meta(obj).get("name") or "")
+        meta = obj.get("metadata")
+        if type(meta) is not dict:
+            meta = _meta(obj)
+        req.name = str(meta.get("name") or "")
         self.obj = obj
         self.ctx.run("validating admission", self.admit_validate, self.write)
 
@@ -2155,7 +2176,10 @@ class _Create:
     def write(self, obj: Obj) -> None:
         store, ctx = self.store, self.ctx
         self.obj = obj
-        name = self.name = str(_meta(obj)["name"])
+        meta = obj.get("metadata")
+        if type(meta) is not dict:
+            meta = _meta(obj)
+        name = self.name = str(meta["name"])
         key = self.key = store.key(name, self.namespace)
         if ctx.data.get("dry_run"):
             ctx.storage(f"get {key} (dry run)", self.etcd_get, self.exists)
@@ -2179,5 +2203,8 @@ class _Create:
         store, obj = self.store, self.obj
         if not res.succeeded:
             raise store._create_conflict(self.name, res.current, self.generated)
-        _meta(obj)["resourceVersion"] = str(res.revision)
+        meta = obj.get("metadata")
+        if type(meta) is not dict:
+            meta = _meta(obj)
+        meta["resourceVersion"] = str(res.revision)
         self.ctx.finish(201, store._served(obj))
