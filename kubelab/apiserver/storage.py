@@ -567,10 +567,11 @@ class EtcdWatchStream(WatchHandle):
         else:
             fresh = [e for e in events if int(e["kv"]["mod_revision"]) >= nxt]
             first = int(fresh[0]["kv"]["mod_revision"])
-        if self.contiguous and first > nxt:
-            # Every revision holds at least one change, so a watch over the whole key space
-            # sees every revision: a jump means responses were lost on the way. Open the
-            # watch again from the first missing revision (etcd replays the history).
+        if self.contiguous and first > nxt and first > 2:
+            # Every revision after the empty store's revision 1 holds at least one change, so
+            # a watch over the whole key space sees each of them: a jump means responses were
+            # lost on the way. Open the watch again from the first missing revision (etcd
+            # replays the history).
             self.resyncs += 1
             self._resync()
             return

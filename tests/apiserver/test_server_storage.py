@@ -247,3 +247,32 @@ def test_the_compactor_compacts_to_the_revision_seen_one_interval_earlier() -> N
     assert second["value"] == str(first["mod_revision"])
     assert member.store.compact_revision == first["mod_revision"]
     assert lab.server.runtime.compactor.compacted == first["mod_revision"]
+
+
+def test_a_whole_keyspace_stream_from_revision_1_sees_the_first_write() -> None:
+    # An empty etcd is at revision 1, which holds no change: the first write is revision 2,
+    # and a stream opened from revision 1 must take it as the next event, not as a gap.
+    from kubelab.apiserver.storage import EtcdWatchStream
+    from kubelab.etcd import EtcdClient, EtcdCluster
+    from kubelab.sim import World
+
+    world = World(seed=3)
+    etcd = EtcdCluster(world, members=1)
+    etcd.wait_for_leader()
+    client = EtcdClient(world, etcd.names, host="cp-1")
+    seen: list[tuple[bytes, int]] = []
+    stream = EtcdWatchStream(
+        client,
+        b"\x00",
+        b"\x00",
+        start_revision=1,
+        on_events=lambda events, rev: seen.extend((e["kv"]["key"], rev) for e in events),
+        on_canceled=lambda rev: None,
+    )
+    stream.start()
+    world.run(duration=0.5)
+    client.put(b"/a", b"1")
+    client.put(b"/b", b"2")
+    world.run(duration=0.5)
+    assert seen == [(b"/a", 2), (b"/b", 3)]
+    assert stream.resyncs == 0
