@@ -676,12 +676,8 @@ class _Server:
                 # a Ready holding only messages (heartbeats and their answers): send them,
                 # then what _finish does after advance
                 self._send_all(msgs)
-                if self.stopped:
+                if not self._after_advance():
                     return
-                if self.applied - self.snapshot_index > self.m.snapshot_count:
-                    self._take_snapshot()
-                if self._apply_waits:
-                    self._serve_reads()
                 continue
             rd = raw.ready()
             if rd.soft_state is not None:
@@ -720,12 +716,18 @@ class _Server:
         if rd.committed_entries:
             self._apply(rd.committed_entries)
         self.raw.advance(rd)
+        self._after_advance()
+
+    def _after_advance(self) -> bool:
+        """What follows a Ready's advance: a snapshot when one is due, the reads that can now
+        be served. False when the member has stopped meanwhile."""
         if self.stopped:
-            return
+            return False
         if self.applied - self.snapshot_index > self.m.snapshot_count:
             self._take_snapshot()
         if self._apply_waits:
             self._serve_reads()
+        return True
 
     def _trace_ready(self, rd: Ready) -> None:
         """With ``trace_messages``: what this Ready made durable (the WAL append and the
