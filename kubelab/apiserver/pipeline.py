@@ -25,13 +25,11 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from heapq import heappush
 from typing import TYPE_CHECKING, Any, Final
-
-from simpy.events import NORMAL, Event
 
 from kubelab.apiserver.errors import StatusError, internal_error
 from kubelab.apiserver.wire import APIRequest, APIResponse
+from kubelab.sim.scheduling import call_after
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubelab.apiserver.authn import UserInfo
@@ -129,36 +127,6 @@ class StageRecord:
         return self.end - self.start
 
 
-class _StageEnd(Event):
-    """The end of a stage's simulated cost, on SimPy's event queue.
-
-    ``Timeout(env, cost)`` with one callback, without the Timeout's own bookkeeping (a
-    request ends about seven stages): the same queue entry (due time, priority, event id),
-    processed by ``Environment.step`` through ``callbacks``. It calls ``fn(*args)`` unless
-    the request is over or its server's host crashed since.
-    """
-
-    __slots__ = ("args", "callbacks", "ctx", "fn")
-    _ok = True
-    _value = None
-
-    def __init__(self, ctx: RequestContext, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
-        self.callbacks = _END_STAGE  # type: ignore[assignment]
-        self.ctx = ctx
-        self.fn = fn
-        self.args = args
-
-
-def _end_stage(ev: _StageEnd) -> None:
-    ctx = ev.ctx
-    host = ctx.host  # ctx.alive, inlined: this runs for every stage
-    if host.up and host.epoch == ctx.epoch and ctx.response is None:
-        ev.fn(*ev.args)
-
-
-_END_STAGE: Final = (_end_stage,)
-
-
 class RequestContext:
     """One request travelling through the pipeline.
 
@@ -186,10 +154,7 @@ class RequestContext:
         self.request = request
         self.caller = caller
         self._respond = respond
-        # self.costs = costs (the setter), inlined
-        self._costs = costs
-        secs: dict[str, float] = costs._seconds  # type: ignore[attr-defined]
-        self._stage_seconds = secs if type(costs).seconds is StageCosts.seconds else {}
+        self.costs = costs
         self.audit_id = audit_id
         self.received = float(env.now)
         self.info = info if info is not None else RequestInfo(request.path, request.method, "")
@@ -246,13 +211,14 @@ class RequestContext:
     def _after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         if delay > 0:
             # host.call_later(delay, self._guarded, fn, *args) without its timer: the request
-            # being alive implies the host has not crashed since (same epoch, still up). What
-            # Timeout(env, delay) schedules (Environment.schedule), pushed directly.
-            env = self.env
-            heappush(
-                env._queue, (env._now + delay, NORMAL, next(env._eid), _StageEnd(self, fn, args))
-            )
+            # being alive implies the host has not crashed since (same epoch, still up)
+            call_after(self.env, delay, self._end_stage, fn, args)
         else:
+            fn(*args)
+
+    def _end_stage(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+        host = self.host  # self.alive, inlined: this runs for every stage
+        if host.up and host.epoch == self.epoch and self.response is None:
             fn(*args)
 
     def _guarded(self, fn: Callable[..., None], *args: Any) -> None:
@@ -276,14 +242,7 @@ class RequestContext:
             self._after(cost, self._fail_now, err, stage)
             return
         self.stages.append(StageRecord(stage, start, start + cost, "ok"))
-        if cost > 0:  # self._after(cost, then, result), inlined: six stages per request
-            env = self.env
-            heappush(
-                env._queue,
-                (env._now + cost, NORMAL, next(env._eid), _StageEnd(self, then, (result,))),
-            )
-        else:
-            then(result)
+        self._after(cost, then, result)
 
     def storage(
         self,
@@ -356,21 +315,9 @@ class RequestContext:
         cost = self._stage_seconds.get("response")
         if cost is None:
             cost = self._costs.seconds("response")
-        env = self.env
-        now = float(env._now)
+        now = float(self.env._now)
         self.stages.append(StageRecord("response", now, now + cost, "ok", str(code)))
-        if cost > 0:  # self._after(cost, self._send, code, body), inlined: once per request
-            heappush(
-                env._queue,
-                (
-                    env._now + cost,
-                    NORMAL,
-                    next(env._eid),
-                    _StageEnd(self, self._send, (code, body)),
-                ),
-            )
-        else:
-            self._send(code, body)
+        self._after(cost, self._send, code, body)
 
     def fail(self, err: StatusError, stage: str) -> None:
         """End the request with ``err``, decided by ``stage``."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from heapq import heappush
 from typing import TYPE_CHECKING, Any, Final
 
 import simpy
-from simpy.events import NORMAL
+
+from kubelab.sim.scheduling import call_after
 
 if TYPE_CHECKING:  # pragma: no cover
     from kubelab.sim.world import World
@@ -68,28 +68,6 @@ _set_dst: Final = Envelope.__dict__["dst"].__set__
 _set_port: Final = Envelope.__dict__["port"].__set__
 _set_payload: Final = Envelope.__dict__["payload"].__set__
 _set_sent_at: Final = Envelope.__dict__["sent_at"].__set__
-
-
-class _Delivery(simpy.Event):
-    """A message arriving: what ``simpy.Timeout(env, delay)`` with one callback puts on
-    SimPy's event queue (the same entry: due time, priority, event id), without the
-    Timeout's own bookkeeping. ``Environment.step`` reads ``callbacks`` and ``_ok``."""
-
-    __slots__ = ("callbacks", "envelope", "network")
-    _ok = True
-    _value = None
-
-    def __init__(self, network: Network, envelope: Envelope) -> None:
-        self.callbacks = _DELIVER  # type: ignore[assignment]
-        self.network = network
-        self.envelope = envelope
-
-
-def _deliver(ev: _Delivery) -> None:
-    ev.network._deliver(ev.envelope)
-
-
-_DELIVER: Final = (_deliver,)
 
 
 class Network:
@@ -235,10 +213,7 @@ class Network:
             env = Envelope(src, dst, port, payload, now)
             if self.trace_messages:
                 self._world.log(src, "network", "send", dst=dst, port=port)
-            # simpy.Timeout(sim, delay) calling self._deliver(env), pushed directly
-            if delay < 0:
-                raise ValueError(f"Negative delay {delay}")
-            heappush(sim._queue, (sim._now + delay, NORMAL, next(sim._eid), _Delivery(self, env)))
+            call_after(sim, delay, self._deliver, env)
 
     def _deliver(self, env: Envelope) -> None:
         if self._cuts and (env.src, env.dst) in self._cuts:
