@@ -27,6 +27,8 @@ small synchronous helper for tests and chapter cells.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -122,38 +124,20 @@ _NOT_FOUND_BODY: Final = {
 _AUTHZ_GROUP: Final = "authorization.k8s.io"
 
 
-#: Recent answers of parse_request_info: (method, path, watch parameter) -> the fields of the
-#: RequestInfo (the answer depends on nothing else). Emptied when full.
-_REQUEST_INFO_CACHE: dict[tuple[str, str, str], tuple[Any, ...]] = {}
-_REQUEST_INFO_CACHE_SIZE: Final = 4096
-
-
 def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
     """``RequestInfoFactory.NewRequestInfo``: what resource and verb a request is about."""
     watch = query.get("watch", "") if query else ""
     if type(watch) is not str:
         return _parse_request_info(method, path, query)
-    key = (method, path, watch)
-    fields = _REQUEST_INFO_CACHE.get(key)
-    if fields is None:
-        info = _parse_request_info(method, path, query)
-        if len(_REQUEST_INFO_CACHE) >= _REQUEST_INFO_CACHE_SIZE:
-            _REQUEST_INFO_CACHE.clear()
-        _REQUEST_INFO_CACHE[key] = (
-            info.path,
-            info.method,
-            info.verb,
-            info.is_resource_request,
-            info.api_prefix,
-            info.api_group,
-            info.api_version,
-            info.namespace,
-            info.resource,
-            info.subresource,
-            info.name,
-        )
-        return info
-    return RequestInfo(*fields)
+    # the answer depends on the method, the path and ?watch only; a new RequestInfo each time
+    # (callers may change theirs)
+    return RequestInfo(*_request_info_fields(method, path, watch))
+
+
+@functools.lru_cache(maxsize=4096)
+def _request_info_fields(method: str, path: str, watch: str) -> tuple[Any, ...]:
+    info = _parse_request_info(method, path, {"watch": watch} if watch else {})
+    return tuple(getattr(info, f.name) for f in dataclasses.fields(info))
 
 
 def _parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
