@@ -815,7 +815,15 @@ class KubeAPIServer:
                 raise errors.bad_request(f"Invalid dry run value: {dry}")
             ctx.data["dry_run"] = True
         if req.body is not None and info.verb in ("create", "update", "patch"):
-            size = len(codec.dumps(req.body))
+            try:
+                size = len(codec.dumps(req.body))
+            except (TypeError, ValueError) as err:
+                # an in-process body that could never be JSON on the wire (a set, an object):
+                # what the decoder answers a body it cannot read
+                raise errors.bad_request(
+                    f"the request body is not JSON: couldn't get version/kind; json parse "
+                    f"error: {err}"
+                ) from None
             if size > MAX_REQUEST_BODY_BYTES:
                 raise errors.request_entity_too_large(f"limit is {MAX_REQUEST_BODY_BYTES}")
         verb, sub, name = info.verb, info.subresource, info.name

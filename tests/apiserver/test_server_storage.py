@@ -276,3 +276,16 @@ def test_a_whole_keyspace_stream_from_revision_1_sees_the_first_write() -> None:
     world.run(duration=0.5)
     assert seen == [(b"/a", 2), (b"/b", 3)]
     assert stream.resyncs == 0
+
+
+def test_a_body_that_is_not_json_is_a_400_and_writes_nothing(lab: Lab) -> None:
+    # a set can never travel as JSON: the server answers as its decoder would, 400
+    before = lab.revision()
+    resp = lab.admin.post(
+        "/api/v1/namespaces/default/configmaps",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "odd"}, "data": {1, 2}},
+    )
+    assert resp.code == 400
+    assert resp.body["reason"] == "BadRequest"
+    assert "not JSON" in resp.body["message"]
+    assert lab.revision() == before
