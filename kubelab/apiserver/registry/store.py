@@ -452,6 +452,16 @@ class RESTStore:
         to_served = self.res.to_served
         return obj if to_served is identity else to_served(obj)
 
+    def _current_revision(self, ctx: RequestContext, then: Callable[[int], None]) -> None:
+        """The storage stage of a consistent read from the watch cache: etcd's current
+        revision (``storage.GetCurrentResourceVersionFromStorage``), then ``then(revision)``."""
+        ctx.storage(
+            "current revision (consistent read)",
+            lambda d: self.rt.etcd.current_revision(self.res.prefix + "/", d),
+            then,
+            _timeout_or_unknown,
+        )
+
     def _not_found(self, name: str) -> StatusError:
         return errors.not_found(self.res.name, name, self.res.group)
 
@@ -784,12 +794,7 @@ class RESTStore:
 
                 self._wait_cache(ctx, current, waited)
 
-            ctx.storage(
-                "current revision (consistent read)",
-                lambda d: self.rt.etcd.current_revision(self.res.prefix + "/", d),
-                have_rev,
-                _timeout_or_unknown,
-            )
+            self._current_revision(ctx, have_rev)
             return
         want = int(rv)
 
@@ -1036,12 +1041,7 @@ class RESTStore:
                     def have_rev(current: int) -> None:
                         self._wait_cache(ctx, current, lambda ok: start("state", 0))
 
-                    ctx.storage(
-                        "current revision (consistent read)",
-                        lambda d: self.rt.etcd.current_revision(self.res.prefix + "/", d),
-                        have_rev,
-                        _timeout_or_unknown,
-                    )
+                    self._current_revision(ctx, have_rev)
                     return
                 want = int(rv_text)
 
@@ -1923,12 +1923,7 @@ class RESTStore:
         def have_rev(current: int) -> None:
             self._wait_cache(ctx, current, listed)
 
-        ctx.storage(
-            "current revision (consistent read)",
-            lambda d: self.rt.etcd.current_revision(self.res.prefix + "/", d),
-            have_rev,
-            _timeout_or_unknown,
-        )
+        self._current_revision(ctx, have_rev)
 
 
 # ------------------------------------------------------------------------------ helpers
