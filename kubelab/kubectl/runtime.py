@@ -348,21 +348,13 @@ class Kubectl:
         """Run an already parsed :class:`~kubelab.kubectl.cli.Command`."""
         if cmd.as_user is not None or cmd.as_groups:
             return self._run_as(cmd, stdin)
-        saved, self._o = self._o, _Out()
-        self._stdin = stdin
-        try:
+
+        def run() -> None:
             for w in cmd.warnings:
                 self._o.warn(w)
-            try:
-                self._dispatch(cmd)
-            except _Fail as fail:
-                self._o.error(fail.text, fail.code)
-            except (APIStatusError, StatusError, ServerUnavailable, HostDown) as err:
-                self._o.error(_error_text(err))
-            return self._o.result()
-        finally:
-            self._o = saved
-            self._stdin = None
+            self._dispatch(cmd)
+
+        return self._captured(run, stdin)
 
     def apply_text(
         self,
@@ -380,18 +372,27 @@ class Kubectl:
         nothing), and only when all of them pass are they applied for real. Real kubectl
         applies object by object and keeps going after a failure.
         """
-        saved, self._o = self._o, _Out()
+
+        def run() -> None:
+            self._apply(self._load(text, source), namespace, atomic=atomic)
+
+        return self._captured(run, self._stdin)
+
+    def _captured(self, body: Callable[[], None], stdin: str | None) -> KubectlResult:
+        """Run ``body`` with fresh output streams and ``stdin``; what it printed, with a
+        failure or an API error written to stderr as kubectl writes it."""
+        saved, saved_stdin = self._o, self._stdin
+        self._o, self._stdin = _Out(), stdin
         try:
             try:
-                objects = self._load(text, source)
-                self._apply(objects, namespace, atomic=atomic)
+                body()
             except _Fail as fail:
                 self._o.error(fail.text, fail.code)
             except (APIStatusError, StatusError, ServerUnavailable, HostDown) as err:
                 self._o.error(_error_text(err))
             return self._o.result()
         finally:
-            self._o = saved
+            self._o, self._stdin = saved, saved_stdin
 
     # -- plumbing ----------------------------------------------------------------------------
 
