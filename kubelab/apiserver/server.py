@@ -124,6 +124,17 @@ _NOT_FOUND_BODY: Final = {
 _AUTHZ_GROUP: Final = "authorization.k8s.io"
 
 
+def _review(kind: str, spec: Any, status: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a self-review create: the request's spec and the verdict, never stored."""
+    return {
+        "kind": kind,
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "spec": spec,
+        "status": status,
+    }
+
+
 def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
     """``RequestInfoFactory.NewRequestInfo``: what resource and verb a request is about."""
     watch = query.get("watch", "") if query else ""
@@ -920,28 +931,14 @@ class KubeAPIServer:
             status: dict[str, Any] = {"allowed": allowed}
             if reason:
                 status["reason"] = reason
-            out = {
-                "kind": "SelfSubjectAccessReview",
-                "apiVersion": "authorization.k8s.io/v1",
-                "metadata": {"creationTimestamp": None},
-                "spec": spec,
-                "status": status,
-            }
-            ctx.finish(201, out, stage="authorization")
+            ctx.finish(201, _review("SelfSubjectAccessReview", spec, status), stage="authorization")
             return
         if info.resource == "selfsubjectrulesreviews":
             try:
                 status = rules_for(rt.authorizer, ctx.user, str(spec.get("namespace", "")))
             except ValueError as err:
                 raise errors.bad_request(str(err)) from None
-            out = {
-                "kind": "SelfSubjectRulesReview",
-                "apiVersion": "authorization.k8s.io/v1",
-                "metadata": {"creationTimestamp": None},
-                "spec": spec,
-                "status": status,
-            }
-            ctx.finish(201, out, stage="authorization")
+            ctx.finish(201, _review("SelfSubjectRulesReview", spec, status), stage="authorization")
             return
         raise StatusError(_NOT_FOUND_BODY)
 
